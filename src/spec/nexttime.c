@@ -59,6 +59,11 @@ next_bit(uint64_t mask, int from)
 	return mask ? lowest_bit(mask) : -1;
 }
 
+#define FULL_60			((UINT64_C(1) << 60) - 1)
+#define FULL_HOURS		((UINT32_C(1) << 24) - 1)
+#define FULL_DAYS		(((UINT32_C(1) << 31) - 1) << 1)	/* bits 1-31 */
+#define FULL_MONTHS		((uint16_t) (((1u << 12) - 1) << 1))	/* bits 1-12 */
+#define FULL_WEEK		((uint8_t) 0x7f)
 #define YEAR_FULL_HIGH	((UINT64_C(1) << (SPEC_MAX_YEAR - SPEC_MIN_YEAR + 1 - 64)) - 1)
 
 static bool
@@ -284,30 +289,35 @@ spec_calendar_next(const SpecCalendar *cal, const SpecTz *tz, spec_time after,
 	}
 }
 
+/* Does the calendar match wall-clock time c, whose weekday is wd? */
+static bool
+civil_matches(const SpecCalendar *cal, const SpecCivil *c, int wd)
+{
+	bool		dom = (cal->day_of_month >> c->day) & 1;
+	bool		dow = (cal->day_of_week >> wd) & 1;
+
+	if (c->year < SPEC_MIN_YEAR ? !year_any(cal) :
+		!spec_calendar_field_has(cal, SPEC_YEAR, c->year))
+		return false;
+	return ((cal->month >> c->month) & 1) &&
+		(cal->day_or ? (dom || dow) : (dom && dow)) &&
+		((cal->hour >> c->hour) & 1) &&
+		((cal->minute >> c->minute) & 1) &&
+		((cal->second >> c->second) & 1);
+}
+
 bool
 spec_calendar_matches(const SpecCalendar *cal, const SpecTz *tz, spec_time t)
 {
 	int32_t		off;
 	spec_time	change;
 	SpecCivil	c;
-	int			wd;
-	bool		dom,
-				dow;
 
 	if (!zone_lookup(tz, t, &off, &change, NULL))
 		return false;
 	spec_civil_from_seconds(t + off, &c);
-	if (c.year < SPEC_MIN_YEAR ? !year_any(cal) :
-		!spec_calendar_field_has(cal, SPEC_YEAR, c.year))
-		return false;
-	wd = spec_weekday(spec_days_from_civil(c.year, c.month, c.day));
-	dom = (cal->day_of_month >> c.day) & 1;
-	dow = (cal->day_of_week >> wd) & 1;
-	return ((cal->month >> c.month) & 1) &&
-		(cal->day_or ? (dom || dow) : (dom && dow)) &&
-		((cal->hour >> c.hour) & 1) &&
-		((cal->minute >> c.minute) & 1) &&
-		((cal->second >> c.second) & 1);
+	return civil_matches(cal, &c,
+						 spec_weekday(spec_days_from_civil(c.year, c.month, c.day)));
 }
 
 /*
@@ -318,33 +328,28 @@ spec_calendar_matches(const SpecCalendar *cal, const SpecTz *tz, spec_time t)
  * being valid.
  */
 static spec_time
-skip_block_end(const SpecCalendar *cal, const SpecTz *tz, spec_time t)
+skip_block_end(const SpecCalendar *cal, spec_time t, int32_t off,
+			   spec_time change)
 {
-	int32_t		off;
-	spec_time	change;
+	int64_t		local = t + off;
 	SpecCivil	c;
-	int64_t		local,
-				end;
+	spec_time	end;
 
-	if (!zone_lookup(tz, t, &off, &change, NULL))
-		return t;
-	local = t + off;
 	spec_civil_from_seconds(local, &c);
-	if (!spec_calendar_field_is_full(cal, SPEC_SECOND))
+	if (cal->second != FULL_60)
 		return t;
 	c.second = 59;
-	if (spec_calendar_field_is_full(cal, SPEC_MINUTE))
+	if (cal->minute == FULL_60)
 	{
 		c.minute = 59;
-		if (spec_calendar_field_is_full(cal, SPEC_HOUR))
+		if (cal->hour == FULL_HOURS)
 		{
 			c.hour = 23;
-			if (!cal->day_or &&
-				spec_calendar_field_is_full(cal, SPEC_DAY_OF_MONTH) &&
-				spec_calendar_field_is_full(cal, SPEC_DAY_OF_WEEK))
+			if (!cal->day_or && cal->day_of_month == FULL_DAYS &&
+				cal->day_of_week == FULL_WEEK)
 			{
 				c.day = spec_days_in_month(c.year, c.month);
-				if (spec_calendar_field_is_full(cal, SPEC_MONTH))
+				if (cal->month == FULL_MONTHS)
 				{
 					c.month = 12;
 					c.day = 31;
@@ -398,25 +403,29 @@ spec_next(const Spec *spec, spec_time after, spec_time *next, SpecError *err)
 		}
 		if (best == SPEC_TIME_MAX || best > spec->end_at)
 			return SPEC_NEXT_NONE;
-		/* intervals know nothing of 2100: check their wall-clock year */
-		if (best >= LOCAL_LIMIT - MAX_UTC_OFFSET)
+		/* one wall-clock reading serves the 2100 limit and every skip */
+		if (best >= LOCAL_LIMIT - MAX_UTC_OFFSET || spec->nskip > 0)
 		{
 			int32_t		off;
 			spec_time	change;
+			SpecCivil	c;
+			int			wd;
 
 			if (!zone_lookup(&spec->tz, best, &off, &change, err))
 				return SPEC_NEXT_ERROR;
+			/* intervals know nothing of 2100 */
 			if (best + off >= LOCAL_LIMIT)
 				return SPEC_NEXT_NONE;
-		}
-
-		for (int i = 0; i < spec->nskip; i++)
-		{
-			if (spec_calendar_matches(&spec->skip[i], &spec->tz, best))
+			spec_civil_from_seconds(best + off, &c);
+			wd = spec_weekday(spec_days_from_civil(c.year, c.month, c.day));
+			for (int i = 0; i < spec->nskip; i++)
 			{
-				from = skip_block_end(&spec->skip[i], &spec->tz, best);
-				skipped = true;
-				break;
+				if (civil_matches(&spec->skip[i], &c, wd))
+				{
+					from = skip_block_end(&spec->skip[i], best, off, change);
+					skipped = true;
+					break;
+				}
 			}
 		}
 		if (!skipped)
@@ -425,9 +434,11 @@ spec_next(const Spec *spec, spec_time after, spec_time *next, SpecError *err)
 			return SPEC_NEXT_FOUND;
 		}
 		if (++excluded > SPEC_MAX_EXCLUSIONS)
-			return spec_error(err, SPEC_ERR_EXCLUSIONS, -1, 0,
-							  "too many exclusions: skip calendars matched more than %d consecutive times",
-							  SPEC_MAX_EXCLUSIONS),
-				SPEC_NEXT_ERROR;
+		{
+			spec_error(err, SPEC_ERR_EXCLUSIONS, -1, 0,
+					   "too many exclusions: skip calendars matched more than %d consecutive times",
+					   SPEC_MAX_EXCLUSIONS);
+			return SPEC_NEXT_ERROR;
+		}
 	}
 }
