@@ -1,0 +1,171 @@
+# pg_sched: PGXS build of the extension, plus the standalone targets of its
+# pure-C spec engine (unit tests, fuzzing, benchmark).
+#
+#   make && make install        build and install the extension (as root)
+#   make installcheck-temp      pg_regress on a private temp server (not as root)
+#   make tap                    TAP tests test/t/*.pl (not as root)
+#   make unit | fuzz | bench    engine tests, libFuzzer run, benchmark (build/)
+#
+# scripts/test.sh runs all of it the way CI does.
+
+PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+
+EXTENSION = pg_sched
+# The version lives in the control file only.
+EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+
+# The backend library: the glue in src/ and the engine in src/spec/, except
+# tzfile.c, the system-zoneinfo reader that only standalone builds use (the
+# backend reads PostgreSQL's own time-zone database).
+MODULE_big = pg_sched
+ENGINE_SRCS := $(sort $(wildcard src/spec/*.c))
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)) \
+		$(filter-out src/spec/tzfile.c,$(ENGINE_SRCS)))
+DATA = $(wildcard $(EXTENSION)--*.sql)
+
+# One pg_regress file per feature.  pg_regress creates the extension in the
+# test database (--load-extension), so the files do not, and each one can run
+# alone: make installcheck-temp REGRESS=spec_cron
+REGRESS := $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+NO_LOCALE = 1
+ENCODING = UTF8
+# The private server: kept out of REGRESS_OPTS, because overriding that on
+# the command line would also drop PGXS's --dbname and run the tests in
+# another database.
+TEMP_INSTANCE = tmp_regress
+TEMP_INSTANCE_OPTS = --temp-instance=$(TEMP_INSTANCE) --temp-config=test/regress.conf
+
+TAP_TESTS_FILES = $(sort $(wildcard test/t/*.pl))
+
+# Our code builds with -Wall -Wextra and warnings as errors (WERROR= turns
+# that off).  -Wextra's unused-parameter is the one warning PostgreSQL 15's
+# own headers raise (static inline functions in bufpage.h and ilist.h), and
+# callbacks with fixed signatures (SIGNAL_ARGS, hooks) raise it in ours; the
+# other -Wextra warnings (sign-compare, missing-field-initializers, clobbered,
+# ...) stay on.
+WERROR ?= -Werror
+PG_CFLAGS += -Wall -Wextra $(WERROR) -Wno-unused-parameter
+PG_CPPFLAGS += -Isrc/spec -DPG_SCHED_VERSION='"$(EXTVERSION)"'
+
+EXTRA_CLEAN = build $(TEMP_INSTANCE)
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+# No LLVM bitcode: JIT inlining of our few functions is not worth the build
+# time and the clang dependency at install.  "override", because PGXS's
+# Makefile.global sets with_llvm after this point.
+override with_llvm = no
+include $(PGXS)
+
+.PHONY: version installcheck-temp tap unit unit-build fuzz bench
+
+version:
+	@echo $(EXTVERSION)
+
+# initdb and postgres refuse to run as root: say so before pg_regress starts.
+define not_as_root
+@if [ "$$(id -u)" = 0 ]; then \
+	echo "$@: test servers cannot run as root; use scripts/test.sh, or run make $@ as the postgres user in a copy of the tree it owns" >&2; \
+	exit 1; \
+fi
+endef
+
+installcheck-temp:
+	$(not_as_root)
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(TEMP_INSTANCE_OPTS) $(REGRESS)
+
+# TAP tests use PostgreSQL::Test::Cluster; each makes its own clusters.
+# Logs land in tmp_check/log/.
+tap:
+	$(not_as_root)
+ifneq ($(TAP_TESTS_FILES),)
+	$(prove_installcheck)
+else
+	@echo "tap: no test/t/*.pl yet"
+endif
+PROVE_TESTS = $(TAP_TESTS_FILES)
+
+# ---- Standalone builds of the engine (no PostgreSQL), all under build/ ----
+
+BUILD = build
+SPEC_HDRS := $(wildcard src/spec/*.h)
+SPEC_CC ?= cc
+SPEC_CFLAGS ?= -std=c99 -O2 -Wall -Wextra -Werror
+SPEC_INCLUDES = -Isrc/spec
+HOST_ENGINE_OBJS = $(patsubst src/spec/%.c,$(BUILD)/engine/%.o,$(ENGINE_SRCS))
+
+$(BUILD)/engine/%.o: src/spec/%.c $(SPEC_HDRS)
+	@mkdir -p $(@D)
+	$(SPEC_CC) $(SPEC_CFLAGS) $(SPEC_INCLUDES) -c $< -o $@
+
+# Unit tests: each test/unit/test_*.c is one program, linked with the whole
+# engine (tzfile.c included) and any other test/unit/*.c (shared helpers).
+UNIT_TESTS := $(sort $(wildcard test/unit/test_*.c))
+UNIT_HELPERS := $(filter-out $(UNIT_TESTS),$(sort $(wildcard test/unit/*.c)))
+UNIT_BINS = $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_TESTS))
+
+$(BUILD)/unit/%: test/unit/%.c $(UNIT_HELPERS) $(HOST_ENGINE_OBJS) $(SPEC_HDRS) $(wildcard test/unit/*.h)
+	@mkdir -p $(@D)
+	$(SPEC_CC) $(SPEC_CFLAGS) $(SPEC_INCLUDES) -Itest/unit -o $@ $< $(UNIT_HELPERS) $(HOST_ENGINE_OBJS) -lm
+
+unit-build: $(UNIT_BINS)
+
+# Runs every program; each ends its output with "N passed, N failed".  One
+# that crashes or exits non-zero without reporting a failure counts as one
+# failure.  The last line totals them (scripts/test.sh reads it).
+unit: unit-build
+	@tp=0; tf=0; \
+	for t in $(UNIT_BINS); do \
+		$$t > $$t.log 2>&1; rc=$$?; \
+		cat $$t.log; \
+		set -- $$(tail -n 1 $$t.log | sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$$/\1 \2/p'); \
+		p=$${1:-0}; f=$${2:-1}; \
+		if [ $$rc -ne 0 ] && [ $$f -eq 0 ]; then f=1; fi; \
+		echo "unit $${t##*/}: $$p passed, $$f failed (exit status $$rc)"; \
+		tp=$$((tp + p)); tf=$$((tf + f)); \
+	done; \
+	echo "unit total: $$tp passed, $$tf failed"; \
+	[ $$tf -eq 0 ]
+
+# libFuzzer: bounded run over a working corpus seeded from test/fuzz/corpus
+# (new inputs go to build/, never into the repository).  A crash, a sanitizer
+# report or an input slower than FUZZ_TIMEOUT seconds fails the target and
+# leaves the input in build/fuzz/artifacts/.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 10
+FUZZ_ARGS ?=
+FUZZ_CFLAGS = -std=c99 -g -O1 -Wall -Wextra -Werror \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_SRC = test/fuzz/fuzz_spec.c
+
+$(BUILD)/fuzz/fuzz_spec: $(FUZZ_SRC) $(ENGINE_SRCS) $(SPEC_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(SPEC_INCLUDES) -o $@ $(FUZZ_SRC) $(ENGINE_SRCS) -lm
+
+ifneq ($(wildcard $(FUZZ_SRC)),)
+fuzz: $(BUILD)/fuzz/fuzz_spec
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/artifacts test/fuzz/corpus
+	$(BUILD)/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) \
+		-print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/artifacts/ \
+		$(if $(wildcard test/fuzz/*.dict),-dict=$(firstword $(wildcard test/fuzz/*.dict))) \
+		$(FUZZ_ARGS) $(BUILD)/fuzz/corpus test/fuzz/corpus
+else
+fuzz:
+	@echo "fuzz: $(FUZZ_SRC) not present yet"
+endif
+
+# Benchmark: prints ns per next-time computation (bench/bench_spec.c).
+BENCH_SRC = bench/bench_spec.c
+
+$(BUILD)/bench/bench_spec: $(BENCH_SRC) $(HOST_ENGINE_OBJS) $(SPEC_HDRS)
+	@mkdir -p $(@D)
+	$(SPEC_CC) $(SPEC_CFLAGS) -D_POSIX_C_SOURCE=200809L $(SPEC_INCLUDES) -o $@ $(BENCH_SRC) $(HOST_ENGINE_OBJS) -lm
+
+ifneq ($(wildcard $(BENCH_SRC)),)
+bench: $(BUILD)/bench/bench_spec
+	$(BUILD)/bench/bench_spec
+else
+bench:
+	@echo "bench: $(BENCH_SRC) not present yet"
+endif
