@@ -145,6 +145,8 @@ civil_search(const SpecCalendar *cal, int64_t lo, int64_t *found)
 		{
 			c.year++;
 			c.month = 1;
+			c.day = 1;
+			c.hour = c.minute = c.second = 0;
 		}
 		v = next_year(cal, c.year);
 		if (v < 0)
@@ -158,9 +160,9 @@ civil_search(const SpecCalendar *cal, int64_t lo, int64_t *found)
 		}
 
 		v = next_bit(cal->month, c.month);
-		if (v < 0 || v > 12)
+		if (v < 0)
 		{
-			c.month = 13;
+			c.month = 13;		/* carried into the next year above */
 			continue;
 		}
 		if (v != c.month)
@@ -264,12 +266,12 @@ spec_calendar_next(const SpecCalendar *cal, const SpecTz *tz, spec_time after,
 		int32_t		off;
 		spec_time	change;
 		int64_t		match;
+		bool		found;
 
 		if (!zone_lookup(tz, from, &off, &change, err))
 			return SPEC_NEXT_ERROR;
-		if (!civil_search(cal, from + off, &match))
-			return SPEC_NEXT_NONE;
-		if (change == SPEC_TIME_MAX || match < change + off)
+		found = civil_search(cal, from + off, &match);
+		if (found && (change == SPEC_TIME_MAX || match < change + off))
 		{
 			*next = match - off;
 			return SPEC_NEXT_FOUND;
@@ -277,12 +279,19 @@ spec_calendar_next(const SpecCalendar *cal, const SpecTz *tz, spec_time after,
 
 		/*
 		 * No match before this segment ends.  A later instant u can only
-		 * match a wall-clock time earlier than "match" if the clock went
-		 * back by more than u - from, so within 2 * MAX_UTC_OFFSET of from;
-		 * past that, u >= match - its offset >= match - MAX_UTC_OFFSET.
+		 * match a wall-clock time earlier than "match" (or any, when there
+		 * is no match) if the clock went back by more than u - from (a
+		 * fall-back overlap), so only within 2 * MAX_UTC_OFFSET of from:
+		 * search the segments there one by one.  Past that, u >= match -
+		 * its offset >= match - MAX_UTC_OFFSET.
 		 */
-		if (change < from + 2 * MAX_UTC_OFFSET ||
-			match - MAX_UTC_OFFSET <= change)
+		if (change == SPEC_TIME_MAX)
+			return SPEC_NEXT_NONE;
+		if (change < from + 2 * MAX_UTC_OFFSET)
+			from = change;
+		else if (!found)
+			return SPEC_NEXT_NONE;
+		else if (match - MAX_UTC_OFFSET <= change)
 			from = change;
 		else
 			from = match - MAX_UTC_OFFSET;
