@@ -176,8 +176,13 @@ out_of_range(SpecError *err, SpecField field, int position, long v)
 static void
 set_range(SpecCalendar *cal, SpecField field, int start, int end, int step)
 {
+	/* written so that a huge step cannot overflow v */
 	for (int v = start; v <= end; v += step)
+	{
 		set_value(cal, field, v);
+		if (end - v < step)
+			break;
+	}
 }
 
 bool
