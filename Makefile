@@ -21,7 +21,12 @@ MODULE_big = pg_sched
 ENGINE_SRCS := $(sort $(wildcard src/spec/*.c))
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)) \
 		$(filter-out src/spec/tzfile.c,$(ENGINE_SRCS)))
-DATA = $(wildcard $(EXTENSION)--*.sql)
+# The install script is built from src/sql/*.sql, one file per area,
+# concatenated in name order; upgrade scripts (pg_sched--A--B.sql) are kept
+# as they are.
+SQL_SRCS := $(sort $(wildcard src/sql/*.sql))
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
 
 # One pg_regress file per feature.  pg_regress creates the extension in the
 # test database (--load-extension), so the files do not, and each one can run
@@ -61,6 +66,9 @@ include $(PGXS)
 
 version:
 	@echo $(EXTVERSION)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SRCS)
+	cat $^ > $@
 
 # initdb and postgres refuse to run as root: say so before pg_regress starts.
 define not_as_root

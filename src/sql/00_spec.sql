@@ -1,4 +1,9 @@
-/* pg_sched--0.1.0.sql: the install script of pg_sched 0.1.0 */
+/*
+ * 00_spec.sql: the spec functions.
+ *
+ * The install script pg_sched--<version>.sql is built by concatenating
+ * src/sql/*.sql in name order (see the Makefile); each file holds one area.
+ */
 
 \echo Use "CREATE EXTENSION pg_sched" to load this file. \quit
 

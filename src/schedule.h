@@ -1,0 +1,48 @@
+/*-------------------------------------------------------------------------
+ *
+ * schedule.h
+ *	  Schedules as the queue and the scheduler use them.
+ *
+ * Every function here connects to SPI itself and runs in the caller's
+ * transaction, taking the schedule's row lock (FOR UPDATE) before touching
+ * any of its runs.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PG_SCHED_SCHEDULE_H
+#define PG_SCHED_SCHEDULE_H
+
+#include "datatype/timestamp.h"
+#include "utils/jsonb.h"
+
+/*
+ * A run started by schedule_id closed (queue.c calls this for every closing
+ * run that has a schedule, before it updates the run's row, so that the
+ * lock order stays schedule then run).  Applies pause_on_failure, records
+ * the last completion result, and processes the schedule's buffer at once
+ * (SEMANTICS.md 3.1).  status is the closing status; message the error or
+ * reason; a schedule that no longer exists is ignored.
+ */
+extern void schedule_run_closed(const char *schedule_id,
+								const char *workflow_id,
+								const char *status, const char *message,
+								Jsonb *result);
+
+/*
+ * The scheduler's tick: processes up to max_schedules schedules whose
+ * next_due <= now (FOR UPDATE SKIP LOCKED, oldest due first): catch-up,
+ * buffer, overlap, starts.  Returns how many it processed; when that equals
+ * max_schedules, more may be due.
+ */
+extern int	schedule_tick(TimestampTz now, int max_schedules);
+
+/* The earliest next_due of any schedule; DT_NOEND if none. */
+extern TimestampTz schedule_next_due(void);
+
+/*
+ * Deletes schedules with nothing left to do whose last event is older than
+ * now - pg_sched.schedule_retention (SEMANTICS.md 4).  Returns how many.
+ */
+extern int	schedule_purge_exhausted(TimestampTz now);
+
+#endif							/* PG_SCHED_SCHEDULE_H */

@@ -1,0 +1,191 @@
+/*
+ * 10_tables.sql: the data model of schedules and workflow runs.
+ *
+ * Glossary: a *schedule* holds a spec (when), an action (what to start), a
+ * policy and a state; each matching instant is a *nominal time*, which
+ * jitter delays to the *actual time*; each action starts a *run* (a row of
+ * sched.executions) that application workers claim with sched.poll().
+ *
+ * Every change goes through the sched.* functions, which keep the
+ * invariants below under a lock on the schedule's row; the tables are for
+ * reading and monitoring.  Constraints make the invalid states impossible
+ * even so.
+ */
+
+/*
+ * One row per schedule.  spec, action and policy hold the canonical
+ * documents (what sched.describe() shows).  next_nominal is the scheduler's
+ * cursor: the first nominal time not yet processed (NULL when the spec is
+ * exhausted).  next_due is when the scheduler must look at the schedule
+ * again (the actual time of next_nominal, or sooner); NULL when nothing
+ * timed is pending.  The scheduler finds due schedules through its index
+ * only, so a tick costs what is due, not what exists.
+ */
+CREATE TABLE sched.schedules (
+	schedule_id		text PRIMARY KEY
+		CHECK (schedule_id <> '' AND octet_length(schedule_id) <= 1000),
+	owner			name NOT NULL DEFAULT current_user,
+	spec			jsonb NOT NULL,
+	action			jsonb NOT NULL,
+	policy			jsonb NOT NULL,
+	paused			boolean NOT NULL DEFAULT false,
+	note			text NOT NULL DEFAULT ''
+		CHECK (octet_length(note) <= 1000),
+	limited_actions boolean NOT NULL DEFAULT false,
+	remaining_actions bigint NOT NULL DEFAULT 0
+		CHECK (remaining_actions >= 0),
+	memo			jsonb,
+	last_completion_result jsonb,
+	conflict_token	bigint NOT NULL,
+	next_nominal	timestamptz,
+	next_due		timestamptz,
+	num_actions		bigint NOT NULL DEFAULT 0,
+	num_actions_missed_catchup_window bigint NOT NULL DEFAULT 0,
+	num_actions_skipped_overlap bigint NOT NULL DEFAULT 0,
+	num_buffer_dropped bigint NOT NULL DEFAULT 0,
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	last_updated_at timestamptz NOT NULL DEFAULT now(),
+	last_event_at	timestamptz NOT NULL DEFAULT now(),
+	CHECK (limited_actions OR remaining_actions = 0)
+);
+
+CREATE INDEX schedules_next_due ON sched.schedules (next_due)
+	WHERE next_due IS NOT NULL;
+
+COMMENT ON TABLE sched.schedules IS
+'Schedules: spec, action, policy, state, the scheduler''s cursor and the counters of sched.describe()';
+
+/*
+ * Actions waiting to start: the schedule's ordered buffer (SEMANTICS.md
+ * 3.1).  seq orders it.  At most 1000 rows per schedule; scheduled items
+ * (manual = false) are dropped when they come up while the schedule is
+ * paused.
+ */
+CREATE TABLE sched.buffer (
+	schedule_id		text NOT NULL
+		REFERENCES sched.schedules ON DELETE CASCADE,
+	seq				bigint GENERATED ALWAYS AS IDENTITY,
+	nominal_time	timestamptz NOT NULL,
+	actual_time		timestamptz NOT NULL,
+	overlap			text NOT NULL CHECK (overlap IN ('skip', 'buffer_one',
+		'buffer_all', 'cancel_other', 'terminate_other', 'allow_all')),
+	start_kind		text NOT NULL
+		CHECK (start_kind IN ('schedule', 'trigger', 'backfill')),
+	PRIMARY KEY (schedule_id, seq)
+);
+
+COMMENT ON TABLE sched.buffer IS
+'Actions of each schedule waiting for their overlap policy to let them start, in order';
+
+/*
+ * Backfills still being fed into the buffer: a cursor per requested range,
+ * so a year of minutes never holds 525,600 buffer rows (SEMANTICS.md 5).
+ * next_time is the first actual time of the range not yet buffered.
+ */
+CREATE TABLE sched.backfills (
+	schedule_id		text NOT NULL
+		REFERENCES sched.schedules ON DELETE CASCADE,
+	seq				bigint GENERATED ALWAYS AS IDENTITY,
+	next_time		timestamptz NOT NULL,
+	end_at			timestamptz NOT NULL,
+	overlap			text NOT NULL CHECK (overlap IN ('skip', 'buffer_one',
+		'buffer_all', 'cancel_other', 'terminate_other', 'allow_all')),
+	PRIMARY KEY (schedule_id, seq)
+);
+
+COMMENT ON TABLE sched.backfills IS
+'Backfill ranges of each schedule not yet fully fed into its buffer';
+
+/*
+ * Workflow runs: the queue.  Status moves
+ *
+ *	 scheduled -> pending -> running -> completed | failed | canceled |
+ *										terminated | timed_out
+ *
+ * (scheduled: exists, not yet claimable; pending: claimable from due_at;
+ * running: claimed under a lease; the rest are closed).  A lease that
+ * expires puts a running run back to pending.  Open = scheduled, pending or
+ * running; at most one open run per workflow_id.  Runs outlive their
+ * schedule, so schedule_id is not a foreign key.  overlap_tracked marks the
+ * runs that count as "running" for their schedule's overlap policy (all of
+ * a schedule's starts except those under allow_all).
+ */
+CREATE TABLE sched.executions (
+	run_id			uuid PRIMARY KEY,
+	workflow_id		text NOT NULL
+		CHECK (workflow_id <> '' AND octet_length(workflow_id) <= 1000),
+	workflow		text NOT NULL CHECK (workflow <> ''),
+	task_queue		text NOT NULL CHECK (task_queue <> ''),
+	args			jsonb NOT NULL DEFAULT '[]'
+		CHECK (jsonb_typeof(args) = 'array'),
+	memo			jsonb,
+	owner			name NOT NULL DEFAULT current_user,
+	status			text NOT NULL CHECK (status IN ('scheduled', 'pending',
+		'running', 'completed', 'failed', 'canceled', 'terminated',
+		'timed_out')),
+	start_kind		text NOT NULL
+		CHECK (start_kind IN ('schedule', 'trigger', 'backfill', 'start')),
+	schedule_id		text,
+	nominal_time	timestamptz,
+	scheduled_at	timestamptz,
+	overlap_tracked boolean NOT NULL DEFAULT false,
+	due_at			timestamptz NOT NULL,
+	attempt			integer NOT NULL DEFAULT 0 CHECK (attempt >= 0),
+	worker			text,
+	lease_expires_at timestamptz,
+	cancel_requested boolean NOT NULL DEFAULT false,
+	heartbeat_details jsonb,
+	last_heartbeat_at timestamptz,
+	last_completion_result jsonb,
+	result			jsonb,
+	error			text,
+	close_reason	text,
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	started_at		timestamptz,
+	closed_at		timestamptz,
+	CHECK ((status IN ('completed', 'failed', 'canceled', 'terminated',
+					   'timed_out')) = (closed_at IS NOT NULL)),
+	CHECK ((status = 'running') = (lease_expires_at IS NOT NULL)),
+	CHECK ((start_kind = 'start') = (schedule_id IS NULL)),
+	CHECK (start_kind <> 'schedule' OR nominal_time IS NOT NULL)
+);
+
+/* one open run per workflow id */
+CREATE UNIQUE INDEX executions_open_workflow_id
+	ON sched.executions (workflow_id)
+	WHERE status IN ('scheduled', 'pending', 'running');
+/* a nominal time of a schedule fires at most once */
+CREATE UNIQUE INDEX executions_schedule_nominal
+	ON sched.executions (schedule_id, nominal_time)
+	WHERE start_kind = 'schedule';
+/* poll: the oldest due pending run of a task queue */
+CREATE INDEX executions_poll ON sched.executions (task_queue, due_at)
+	WHERE status = 'pending';
+/* overlap: the open tracked runs of a schedule */
+CREATE INDEX executions_schedule_open ON sched.executions (schedule_id)
+	WHERE overlap_tracked AND status IN ('scheduled', 'pending', 'running');
+/* describe: recent actions of a schedule */
+CREATE INDEX executions_schedule_recent
+	ON sched.executions (schedule_id, scheduled_at)
+	WHERE schedule_id IS NOT NULL;
+/* the scheduler: expiring leases and runs becoming pending */
+CREATE INDEX executions_lease ON sched.executions (lease_expires_at)
+	WHERE status = 'running';
+CREATE INDEX executions_scheduled_due ON sched.executions (due_at)
+	WHERE status = 'scheduled';
+/* retention of closed runs */
+CREATE INDEX executions_closed ON sched.executions (closed_at)
+	WHERE closed_at IS NOT NULL;
+
+COMMENT ON TABLE sched.executions IS
+'Workflow runs (the queue): one row per run, claimed by workers with sched.poll()';
+
+/* pg_dump keeps schedules and runs (the extension's own rows are data) */
+SELECT pg_catalog.pg_extension_config_dump('sched.schedules', '');
+SELECT pg_catalog.pg_extension_config_dump('sched.buffer', '');
+SELECT pg_catalog.pg_extension_config_dump('sched.backfills', '');
+SELECT pg_catalog.pg_extension_config_dump('sched.executions', '');
+SELECT pg_catalog.pg_extension_config_dump(
+	pg_catalog.pg_get_serial_sequence('sched.buffer', 'seq')::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(
+	pg_catalog.pg_get_serial_sequence('sched.backfills', 'seq')::regclass, '');
