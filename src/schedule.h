@@ -16,12 +16,20 @@
 #include "utils/jsonb.h"
 
 /*
- * A run started by schedule_id closed (queue.c calls this for every closing
- * run that has a schedule, before it updates the run's row, so that the
- * lock order stays schedule then run).  Applies pause_on_failure, records
- * the last completion result, and processes the schedule's buffer at once
- * (SEMANTICS.md 3.1).  status is the closing status; message the error or
- * reason; a schedule that no longer exists is ignored.
+ * Locks a schedule's row (SELECT ... FOR UPDATE); false if it does not
+ * exist.  queue.c calls it before it locks or updates a run that has a
+ * schedule, so the lock order is always schedule, then run.
+ */
+extern bool schedule_lock(const char *schedule_id);
+
+/*
+ * A run started by schedule_id has just closed (queue.c calls this after
+ * schedule_lock() and after updating the run's row, in the same
+ * transaction).  Applies pause_on_failure, records the last completion
+ * result, and processes the schedule's buffer at once (SEMANTICS.md 3.1).
+ * status is the closing status; message the error or reason; result the
+ * completion result (completed runs only).  A schedule that no longer
+ * exists is ignored.
  */
 extern void schedule_run_closed(const char *schedule_id,
 								const char *workflow_id,
