@@ -2,7 +2,7 @@
  * 00_spec.sql: the spec functions.
  *
  * The install script pg_sched--<version>.sql is built by concatenating
- * src/sql/*.sql in name order (see the Makefile); each file holds one area.
+ * the files of src/sql in name order (see the Makefile); each holds one area.
  */
 
 \echo Use "CREATE EXTENSION pg_sched" to load this file. \quit
