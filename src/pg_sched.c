@@ -4,29 +4,67 @@
  *	  Module entry point of pg_sched: Temporal-style workflow schedules in
  *	  PostgreSQL.
  *
- * The library is meant for shared_preload_libraries, where _PG_init will
- * define the pg_sched.* GUCs and register the scheduler worker (later
- * issues).  It must also work when loaded on demand by its SQL functions:
- * today every function (the spec functions in spec_sql.c) needs nothing
- * from _PG_init, so it has nothing to do yet.
+ * _PG_init defines the pg_sched.* GUCs in every process that loads the
+ * library.  Loaded through shared_preload_libraries (the intended set-up),
+ * it also requests the workers' shared memory, installs the ProcessUtility
+ * hook that keeps schedulers out of DROP DATABASE's way, and registers the
+ * launcher, which starts a scheduler in every database with the extension
+ * (launcher.c, scheduler.c).  Loaded on demand instead, by the first call
+ * of one of its SQL functions, the library works the same except that no
+ * worker fires schedules or expires leases, and wake-ups do nothing.
  *
  * Layout: spec/ is the pure-C spec engine (no postgres.h); spec_json.c
  * reads and writes specs as jsonb; spec_pgtz.c answers the engine's time
  * zone questions from PostgreSQL's tz database; spec_sql.c holds the SQL
- * functions over specs.
+ * functions over specs; schedule*.c the schedules, queue.c the runs;
+ * launcher.c, scheduler.c and worker_shmem.c the background workers.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+
+#include "scheduler.h"
+#include "worker.h"
 
 PG_MODULE_MAGIC;
 
 /* PostgreSQL 15's headers do not declare it. */
 void		_PG_init(void);
 
+#define DEFAULT_RETENTION_SECS	(7 * 24 * 60 * 60)
+
+int			pg_sched_schedule_retention = DEFAULT_RETENTION_SECS;
+int			pg_sched_run_retention = DEFAULT_RETENTION_SECS;
+
 void
 _PG_init(void)
 {
+	DefineCustomIntVariable("pg_sched.schedule_retention",
+							"How long a schedule with nothing left to do is kept after its last event.",
+							"A schedule whose spec is exhausted, or whose limited actions are used up, "
+							"that is not paused and has nothing buffered, is deleted this long after "
+							"it was created, updated or last acted.",
+							&pg_sched_schedule_retention,
+							DEFAULT_RETENTION_SECS, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_sched.run_retention",
+							"How long closed workflow runs are kept.",
+							"The scheduler deletes runs closed longer ago than this, in batches.",
+							&pg_sched_run_retention,
+							DEFAULT_RETENTION_SECS, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	MarkGUCPrefixReserved("pg_sched");
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	worker_shmem_init();
+	launcher_init();
 }

@@ -51,6 +51,9 @@ CREATE TABLE sched.schedules (
 
 CREATE INDEX schedules_next_due ON sched.schedules (next_due)
 	WHERE next_due IS NOT NULL;
+/* auto-deletion of schedules with nothing left to do (SEMANTICS.md 4) */
+CREATE INDEX schedules_idle ON sched.schedules (last_event_at)
+	WHERE next_due IS NULL AND NOT paused;
 
 COMMENT ON TABLE sched.schedules IS
 'Schedules: spec, action, policy, state, the scheduler''s cursor and the counters of sched.describe()';
@@ -115,7 +118,8 @@ CREATE TABLE sched.executions (
 	workflow_id		text NOT NULL
 		CHECK (workflow_id <> '' AND octet_length(workflow_id) <= 1000),
 	workflow		text NOT NULL CHECK (workflow <> ''),
-	task_queue		text NOT NULL CHECK (task_queue <> ''),
+	task_queue		text NOT NULL
+		CHECK (task_queue <> '' AND octet_length(task_queue) <= 1000),
 	args			jsonb NOT NULL DEFAULT '[]'
 		CHECK (jsonb_typeof(args) = 'array'),
 	memo			jsonb,
@@ -133,6 +137,7 @@ CREATE TABLE sched.executions (
 	attempt			integer NOT NULL DEFAULT 0 CHECK (attempt >= 0),
 	worker			text,
 	lease_expires_at timestamptz,
+	lease_duration	interval,		/* of the last claim; heartbeats renew it */
 	cancel_requested boolean NOT NULL DEFAULT false,
 	heartbeat_details jsonb,
 	last_heartbeat_at timestamptz,
@@ -154,6 +159,9 @@ CREATE TABLE sched.executions (
 CREATE UNIQUE INDEX executions_open_workflow_id
 	ON sched.executions (workflow_id)
 	WHERE status IN ('scheduled', 'pending', 'running');
+/* describe_workflow, and ids whose runs are all closed: the latest run */
+CREATE INDEX executions_workflow_id
+	ON sched.executions (workflow_id, created_at);
 /* a nominal time of a schedule fires at most once */
 CREATE UNIQUE INDEX executions_schedule_nominal
 	ON sched.executions (schedule_id, nominal_time)

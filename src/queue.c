@@ -1,0 +1,1037 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue.c
+ *	  The run queue: rows of sched.executions, from their start to their
+ *	  purge, and the SQL functions that application workers call (poll,
+ *	  heartbeat, complete, fail, canceled) or that operators call
+ *	  (cancel_workflow, terminate_workflow, describe_workflow,
+ *	  expire_leases).  SEMANTICS.md part 8 is the behaviour.
+ *
+ * State machine of a run (status column).  Closed states are final: no
+ * statement below ever matches a closed run except the purge.
+ *
+ *	 from				to			by
+ *	 -					scheduled	queue_start_run (pending = false)
+ *	 -					pending		queue_start_run (pending = true)		N
+ *	 scheduled			pending		queue_expire_leases, once due_at passed	N
+ *	 pending			running		sched.poll (attempt + 1, new lease)
+ *	 running			running		sched.heartbeat (lease renewed),
+ *									cancel_workflow, queue_cancel_schedule_runs
+ *									(cancel_requested = true)
+ *	 running			pending		queue_expire_leases, lease expired		N
+ *	 running			completed	sched.complete
+ *	 running			failed		sched.fail
+ *	 running			canceled	sched.canceled
+ *	 scheduled, pending	canceled	cancel_workflow, queue_cancel_schedule_runs
+ *	 any open			terminated	terminate_workflow,
+ *									queue_terminate_schedule_runs
+ *	 any closed			(deleted)	queue_purge_closed, after the retention
+ *
+ * N: the transition sends NOTIFY sched_tasks with the task queue as payload
+ * ("every run that becomes pending", SEMANTICS.md 8).  timed_out comes with
+ * run timeouts (a later issue), and fail with a retry policy will go from
+ * running back to scheduled; today "no retry policy: no retry".
+ *
+ * Every transition is one UPDATE whose WHERE clause names the states it
+ * leaves (status = 'running', status IN (open states)), so it re-checks the
+ * state on the row's latest version (READ COMMITTED re-evaluates the WHERE
+ * clause of an UPDATE on a row changed meanwhile) and a race ends as "not
+ * running", never as a double close.  A report on a run that is not running
+ * (closed, terminated, or pending again after its lease expired) is an
+ * error that changes nothing (55000).
+ *
+ * Invariants, kept by the table's constraints as well: closed_at is set
+ * exactly for closed runs, lease_expires_at exactly for running ones; at
+ * most one open run per workflow id; attempt counts the claims; started_at
+ * is the first claim.  A lease only lapses when queue_expire_leases puts
+ * the run back to pending: until then the run is still running, and its
+ * worker's heartbeat or report is accepted (nobody else can hold it).
+ * Reports name a run, not a claim: once a lapsed run has been claimed
+ * again, either worker's report closes it, and the other's is refused
+ * (at-least-once delivery: the work has been done).
+ *
+ * Lock order, and why it cannot deadlock.  Two kinds of row locks exist:
+ * a schedule's row in sched.schedules and a run's row in sched.executions.
+ * The order is schedule first, then runs of that schedule:
+ *	- closing a run of a schedule (complete, fail, canceled, the closes of
+ *	  cancel_workflow and terminate_workflow) calls schedule_lock() before
+ *	  it locks the run, then schedule_run_closed() under both locks;
+ *	- queue_cancel_schedule_runs and queue_terminate_schedule_runs run
+ *	  under the lock of the schedule whose runs they lock (the caller's);
+ *	- poll, the lease expiry, the promotion of due scheduled runs and the
+ *	  purge lock with SKIP LOCKED: they never wait, so they are never part
+ *	  of a wait cycle (a run locked by someone else is being changed by
+ *	  them; the next poll or the next tick sees the result);
+ *	- heartbeat waits only for the one run it renews and holds nothing
+ *	  else.
+ * So a call waits for a run only while holding that run's schedule, and
+ * the other holder of the run either holds the same schedule (impossible:
+ * we hold it) or never waits.  And a call never waits for a schedule while
+ * holding a run.  The argument covers one call per transaction, which is
+ * how workers use these functions (autocommit).  A transaction that polls
+ * or heartbeats a run and then reports on it holds the run before it asks
+ * for the schedule: if a cancel_workflow, terminate_workflow or
+ * cancel_other/terminate_other of the same run holds the schedule at that
+ * moment, PostgreSQL's deadlock detector aborts one of the two (40P01, to
+ * be retried).  A stress run (pgbench: pollers, heartbeats, reports,
+ * cancels and terminates of runs of one schedule, 1-second leases expired
+ * by the scheduler) saw no deadlock with one call per transaction, and
+ * this one with heartbeat and report in one transaction.
+ *
+ * Every query is a cached generic plan (SPI_prepare_cursor +
+ * SPI_keepplan), prepared on first use in a session: poll is the hottest
+ * path of the product, one statement with no extra round trip and no
+ * planning per call.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+#include "utils/uuid.h"
+
+#include "queue.h"
+#include "schedule.h"
+#include "scheduler.h"
+
+/* The channel of "a run became pending" notifications. */
+#define QUEUE_NOTIFY_CHANNEL	"sched_tasks"
+
+#define POLL_MAX_TASKS			1000
+
+/* Open states, as SQL. */
+#define OPEN_STATES		"('scheduled', 'pending', 'running')"
+
+/*
+ * A query of this module: its text, parameter types and, once prepared in
+ * this session, its kept plan.  A plan survives DROP/CREATE EXTENSION: the
+ * plan cache re-analyses the text when the table changes.
+ */
+typedef struct QueueQuery
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[14];
+	SPIPlanPtr	plan;
+} QueueQuery;
+
+/*
+ * sched.poll: claims the oldest due pending runs of a task queue.  The
+ * ARRAY() subquery is an initplan: it picks and locks the rows exactly
+ * once (a subquery in IN could be rescanned by a nested loop, and SKIP
+ * LOCKED would then pick other rows), through executions_poll (task_queue,
+ * due_at) WHERE status = 'pending'; the UPDATE then finds them by primary
+ * key whatever their number, where a join would be planned for the tenth
+ * of the table that a generic plan assumes LIMIT $3 returns.  The outer
+ * sort only orders at most max_tasks rows, oldest due first, for the
+ * caller.
+ */
+static QueueQuery q_poll = {
+	.sql =
+	"WITH claimed AS ("
+	"  UPDATE sched.executions e"
+	"     SET status = 'running', attempt = e.attempt + 1, worker = $2,"
+	"         started_at = coalesce(e.started_at, now()),"
+	"         lease_expires_at = now() + $4, lease_duration = $4"
+	"   WHERE e.run_id = ANY (ARRAY("
+	"           SELECT run_id FROM sched.executions"
+	"            WHERE task_queue = $1 AND status = 'pending'"
+	"              AND due_at <= now()"
+	"            ORDER BY due_at LIMIT $3"
+	"            FOR NO KEY UPDATE SKIP LOCKED))"
+	"  RETURNING e.run_id, e.workflow_id, e.workflow, e.args, e.attempt,"
+	"            e.schedule_id, e.nominal_time, e.last_completion_result,"
+	"            e.due_at)"
+	" SELECT run_id, workflow_id, workflow, args, attempt, schedule_id,"
+	"        nominal_time, last_completion_result"
+	"   FROM claimed ORDER BY due_at, run_id",
+	.nargs = 4,
+	.argtypes = {TEXTOID, TEXTOID, INT4OID, INTERVALOID},
+};
+
+/*
+ * sched.heartbeat.  Details given replace the recorded ones; NULL keeps
+ * them, so a heartbeat that only renews the lease loses no progress.  A run
+ * claimed before lease_duration existed gets poll's default lease.
+ */
+static QueueQuery q_heartbeat = {
+	.sql =
+	"UPDATE sched.executions"
+	"   SET lease_expires_at = now() + coalesce(lease_duration,"
+	"                                           interval '30 seconds'),"
+	"       last_heartbeat_at = now(),"
+	"       heartbeat_details = coalesce($2, heartbeat_details)"
+	" WHERE run_id = $1 AND status = 'running'"
+	" RETURNING cancel_requested",
+	.nargs = 2,
+	.argtypes = {UUIDOID, JSONBOID},
+};
+
+static QueueQuery q_run_lookup = {
+	.sql =
+	"SELECT status, schedule_id FROM sched.executions WHERE run_id = $1",
+	.nargs = 1,
+	.argtypes = {UUIDOID},
+};
+
+/* A worker's report: running -> completed, failed or canceled. */
+static QueueQuery q_close_running = {
+	.sql =
+	"UPDATE sched.executions"
+	"   SET status = $2, closed_at = now(), lease_expires_at = NULL,"
+	"       result = $3, error = $4"
+	" WHERE run_id = $1 AND status = 'running'"
+	" RETURNING workflow_id, close_reason",
+	.nargs = 4,
+	.argtypes = {UUIDOID, TEXTOID, JSONBOID, TEXTOID},
+};
+
+/* The open run of a workflow id (executions_open_workflow_id). */
+static QueueQuery q_open_run = {
+	.sql =
+	"SELECT run_id, status, schedule_id FROM sched.executions"
+	" WHERE workflow_id = $1 AND status IN " OPEN_STATES,
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+};
+
+/* The latest run of a workflow id, for the "no open run" error. */
+static QueueQuery q_latest_run = {
+	.sql =
+	"SELECT run_id::text, status FROM sched.executions WHERE workflow_id = $1"
+	" ORDER BY created_at DESC, run_id LIMIT 1",
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+};
+
+/*
+ * A cancellation: scheduled and pending runs close as canceled at once,
+ * running ones get the request their worker sees in its next heartbeat.
+ * The CASEs read the row's latest version, so a run claimed meanwhile gets
+ * the request rather than being closed under its worker.  A reason given
+ * replaces an earlier one; NULL keeps it.  RETURNING gives the new status.
+ */
+#define CANCEL_SET \
+	"UPDATE sched.executions" \
+	"   SET status = CASE WHEN status = 'running' THEN status" \
+	"                     ELSE 'canceled' END," \
+	"       closed_at = CASE WHEN status = 'running' THEN NULL" \
+	"                        ELSE now() END," \
+	"       cancel_requested = true," \
+	"       close_reason = coalesce($2, close_reason)"
+
+static QueueQuery q_cancel_run = {
+	.sql = CANCEL_SET
+	" WHERE run_id = $1 AND status IN " OPEN_STATES
+	" RETURNING status, workflow_id",
+	.nargs = 2,
+	.argtypes = {UUIDOID, TEXTOID},
+};
+
+static QueueQuery q_cancel_schedule_runs = {
+	.sql = CANCEL_SET
+	" WHERE schedule_id = $1 AND overlap_tracked AND status IN " OPEN_STATES
+	" RETURNING status",
+	.nargs = 2,
+	.argtypes = {TEXTOID, TEXTOID},
+};
+
+#define TERMINATE_SET \
+	"UPDATE sched.executions" \
+	"   SET status = 'terminated', closed_at = now(), lease_expires_at = NULL," \
+	"       close_reason = $2"
+
+static QueueQuery q_terminate_run = {
+	.sql = TERMINATE_SET
+	" WHERE run_id = $1 AND status IN " OPEN_STATES
+	" RETURNING workflow_id",
+	.nargs = 2,
+	.argtypes = {UUIDOID, TEXTOID},
+};
+
+static QueueQuery q_terminate_schedule_runs = {
+	.sql = TERMINATE_SET
+	" WHERE schedule_id = $1 AND overlap_tracked AND status IN " OPEN_STATES,
+	.nargs = 2,
+	.argtypes = {TEXTOID, TEXTOID},
+};
+
+/*
+ * queue_start_run.  ON CONFLICT DO NOTHING without a conflict target: every
+ * unique index is an arbiter, partial ones included when the new row
+ * satisfies their predicate, so one statement covers both "the workflow id
+ * has an open run" (executions_open_workflow_id) and "this nominal time was
+ * already started" (executions_schedule_nominal).  A conflict target would
+ * name one index only (and must repeat its predicate), leaving the other to
+ * raise unique_violation; and a pre-check, even under the schedule lock,
+ * would not see a concurrent sched.start_workflow of the same id, which
+ * takes no schedule lock.  Speculative insertion makes the concurrent case
+ * wait for the other inserter and then do nothing, without an error.
+ */
+static QueueQuery q_start_run = {
+	.sql =
+	"INSERT INTO sched.executions"
+	"  (run_id, workflow_id, workflow, task_queue, args, memo, start_kind,"
+	"   schedule_id, nominal_time, scheduled_at, overlap_tracked,"
+	"   last_completion_result, due_at, status)"
+	" VALUES (gen_random_uuid(), $1, $2, $3, coalesce($4, '[]'::jsonb), $5,"
+	"         $6, $7, $8, $9, $10, $11, $12, $13)"
+	" ON CONFLICT DO NOTHING"
+	" RETURNING run_id",
+	.nargs = 13,
+	.argtypes = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID, TEXTOID,
+		TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, BOOLOID, JSONBOID,
+	TIMESTAMPTZOID, TEXTOID},
+};
+
+/* executions_schedule_open */
+static QueueQuery q_schedule_open_runs = {
+	.sql =
+	"SELECT count(*)::integer FROM sched.executions"
+	" WHERE schedule_id = $1 AND overlap_tracked AND status IN " OPEN_STATES,
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+};
+
+/*
+ * Lease expiry (executions_lease): running -> pending, claimable at once
+ * (due_at = now; it queues behind runs due earlier).  attempt goes up at
+ * the next claim.  SKIP LOCKED: a locked run is being reported on or
+ * renewed right now, and waiting for it could close a cycle with a closer
+ * that holds its schedule (see the banner).  Picked and updated as poll
+ * does, and so are the two statements below.
+ */
+static QueueQuery q_expire_leases = {
+	.sql =
+	"UPDATE sched.executions"
+	"   SET status = 'pending', worker = NULL, lease_expires_at = NULL,"
+	"       due_at = $1"
+	" WHERE run_id = ANY (ARRAY("
+	"         SELECT run_id FROM sched.executions"
+	"          WHERE status = 'running' AND lease_expires_at <= $1"
+	"          FOR NO KEY UPDATE SKIP LOCKED))"
+	" RETURNING task_queue",
+	.nargs = 1,
+	.argtypes = {TIMESTAMPTZOID},
+};
+
+/* Scheduled runs whose due time has come (executions_scheduled_due). */
+static QueueQuery q_promote_scheduled = {
+	.sql =
+	"UPDATE sched.executions SET status = 'pending'"
+	" WHERE run_id = ANY (ARRAY("
+	"         SELECT run_id FROM sched.executions"
+	"          WHERE status = 'scheduled' AND due_at <= $1"
+	"          FOR NO KEY UPDATE SKIP LOCKED))"
+	" RETURNING task_queue",
+	.nargs = 1,
+	.argtypes = {TIMESTAMPTZOID},
+};
+
+/* Retention (executions_closed), oldest first, one batch. */
+static QueueQuery q_purge_closed = {
+	.sql =
+	"DELETE FROM sched.executions"
+	" WHERE run_id = ANY (ARRAY("
+	"         SELECT run_id FROM sched.executions"
+	"          WHERE closed_at < $1 ORDER BY closed_at LIMIT $2"
+	"          FOR UPDATE SKIP LOCKED))",
+	.nargs = 2,
+	.argtypes = {TIMESTAMPTZOID, INT4OID},
+};
+
+/* Two index probes: executions_lease and executions_scheduled_due. */
+static QueueQuery q_next_deadline = {
+	.sql =
+	"SELECT least((SELECT min(lease_expires_at) FROM sched.executions"
+	"               WHERE status = 'running'),"
+	"             (SELECT min(due_at) FROM sched.executions"
+	"               WHERE status = 'scheduled'))",
+	.nargs = 0,
+};
+
+/*
+ * sched.describe_workflow: the latest run (the open one first if two runs
+ * share a creation time, as a terminate-and-restart in one transaction
+ * makes), and how many runs the id has had.
+ */
+static QueueQuery q_describe_workflow = {
+	.sql =
+	"SELECT jsonb_build_object("
+	"  'run_id', run_id, 'workflow_id', workflow_id, 'workflow', workflow,"
+	"  'task_queue', task_queue, 'status', status, 'args', args,"
+	"  'attempt', attempt, 'worker', worker, 'start_kind', start_kind,"
+	"  'schedule_id', schedule_id, 'nominal_time', nominal_time,"
+	"  'scheduled_at', scheduled_at, 'due_at', due_at,"
+	"  'created_at', created_at, 'started_at', started_at,"
+	"  'closed_at', closed_at, 'lease_expires_at', lease_expires_at,"
+	"  'last_heartbeat_at', last_heartbeat_at,"
+	"  'cancel_requested', cancel_requested, 'result', result,"
+	"  'error', error, 'close_reason', close_reason,"
+	"  'heartbeat_details', heartbeat_details, 'memo', memo,"
+	"  'last_completion_result', last_completion_result,"
+	"  'runs', (SELECT count(*) FROM sched.executions c"
+	"            WHERE c.workflow_id = $1))"
+	"  FROM sched.executions WHERE workflow_id = $1"
+	" ORDER BY created_at DESC, status IN " OPEN_STATES " DESC, run_id"
+	" LIMIT 1",
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+};
+
+static void report_refused(const pg_uuid_t *run_id, const char *status)
+			pg_attribute_noreturn();
+
+PG_FUNCTION_INFO_V1(sched_poll);
+PG_FUNCTION_INFO_V1(sched_heartbeat);
+PG_FUNCTION_INFO_V1(sched_complete);
+PG_FUNCTION_INFO_V1(sched_fail);
+PG_FUNCTION_INFO_V1(sched_canceled);
+PG_FUNCTION_INFO_V1(sched_cancel_workflow);
+PG_FUNCTION_INFO_V1(sched_terminate_workflow);
+PG_FUNCTION_INFO_V1(sched_describe_workflow);
+PG_FUNCTION_INFO_V1(sched_expire_leases);
+
+/*
+ * Runs a query of this module (preparing and keeping its plan on first use)
+ * and returns the number of rows processed.  The caller is connected to
+ * SPI.  read_only = false takes a fresh snapshot for the statement, which
+ * is what makes a re-read after a lock see the latest committed state.
+ *
+ * Plans are generic: each query is an index lookup whose best plan does
+ * not depend on the parameter values, and the plan cache would otherwise
+ * keep planning poll afresh at every call (its custom plans look cheaper
+ * than the generic one, whose LIMIT $3 it cannot estimate), which costs
+ * more than executing it.
+ */
+static uint64
+queue_exec(QueueQuery *q, Datum *values, const char *nulls, bool read_only)
+{
+	int			rc;
+
+	if (q->plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare_cursor(q->sql, q->nargs, q->argtypes,
+											  CURSOR_OPT_GENERIC_PLAN);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare a pg_sched queue query: %s",
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not keep a pg_sched queue query plan");
+		q->plan = plan;
+	}
+	rc = SPI_execute_plan(q->plan, values, nulls, read_only, 0);
+	if (rc < 0)
+		elog(ERROR, "a pg_sched queue query failed: %s",
+			 SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/* Column col (1-based) of result row row, as a C string or NULL. */
+static char *
+result_text(uint64 row, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[row],
+								  SPI_tuptable->tupdesc, col, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+static Datum
+result_datum(uint64 row, int col, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc,
+						 col, isnull);
+}
+
+static Datum
+text_datum_or_null(const char *s, char *null)
+{
+	*null = s ? ' ' : 'n';
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+static char *
+run_id_string(const pg_uuid_t *run_id)
+{
+	return DatumGetCString(DirectFunctionCall1(uuid_out,
+											   UUIDPGetDatum(run_id)));
+}
+
+/* A required argument of a SQL function. */
+static void
+require_arg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be null", name)));
+}
+
+/*
+ * The error of a report on a run that cannot take it: 42704 if the run
+ * does not exist, 55000 if it is not running.  status is what was read.
+ */
+static void
+report_refused(const pg_uuid_t *run_id, const char *status)
+{
+	if (status == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("run %s does not exist", run_id_string(run_id))));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("run %s is not running: its status is %s",
+					run_id_string(run_id), status),
+			 strcmp(status, "pending") == 0 ?
+			 errdetail("The run is waiting for a worker to claim it; if this worker had claimed it, its lease expired and the run went back to the queue.") :
+			 strcmp(status, "scheduled") == 0 ?
+			 errdetail("The run is waiting for its due time before a worker may claim it.") :
+			 errdetail("A closed run does not change; the report was ignored.")));
+}
+
+/*
+ * Reads a run's status and schedule_id (NULL status: no such run).  The
+ * strings live until SPI_finish.
+ */
+static void
+run_lookup(const pg_uuid_t *run_id, char **status, char **schedule_id)
+{
+	Datum		values[1] = {UUIDPGetDatum(run_id)};
+
+	if (queue_exec(&q_run_lookup, values, NULL, false) == 0)
+	{
+		*status = NULL;
+		*schedule_id = NULL;
+		return;
+	}
+	*status = result_text(0, 1);
+	*schedule_id = result_text(0, 2);
+}
+
+/*
+ * Closes a running run on its worker's report: status is "completed",
+ * "failed" or "canceled"; result the result (completed) or the details
+ * (canceled); error the failure's message.
+ *
+ * The schedule is locked before the run (the banner's lock order), so a
+ * run of a schedule is looked up first, without a lock, for its schedule
+ * id, which never changes.  The UPDATE then re-checks the status on the
+ * latest version of the row: if another transaction closed the run, or the
+ * lease expired, meanwhile, the report is refused.  One case loops: the
+ * UPDATE found the run not running, but a fresh read finds it running again
+ * (its lease expired and another worker claimed it between the two
+ * statements); the report then closes that claim, as any report of an
+ * at-least-once run may.
+ */
+static void
+run_close_reported(const pg_uuid_t *run_id, const char *status,
+				   Jsonb *result, const char *error)
+{
+	char	   *cur_status;
+	char	   *schedule_id;
+	bool		schedule_locked = false;
+	char	   *workflow_id;
+	char	   *close_reason;
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	SPI_connect();
+
+	run_lookup(run_id, &cur_status, &schedule_id);
+	if (cur_status == NULL || strcmp(cur_status, "running") != 0)
+		report_refused(run_id, cur_status);
+
+	if (schedule_id != NULL)
+		schedule_locked = schedule_lock(schedule_id);
+
+	values[0] = UUIDPGetDatum(run_id);
+	values[1] = CStringGetTextDatum(status);
+	values[2] = result ? JsonbPGetDatum(result) : (Datum) 0;
+	nulls[2] = result ? ' ' : 'n';
+	values[3] = text_datum_or_null(error, &nulls[3]);
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (queue_exec(&q_close_running, values, nulls, false) == 1)
+			break;
+		run_lookup(run_id, &cur_status, &schedule_id);
+		if (cur_status == NULL || strcmp(cur_status, "running") != 0)
+			report_refused(run_id, cur_status);
+	}
+	workflow_id = result_text(0, 1);
+	close_reason = result_text(0, 2);
+
+	if (schedule_locked)
+		schedule_run_closed(schedule_id, workflow_id, status,
+							strcmp(status, "failed") == 0 ? error : close_reason,
+							strcmp(status, "completed") == 0 ? result : NULL);
+	scheduler_wake_at_commit();
+
+	SPI_finish();
+}
+
+/*
+ * cancel_workflow and terminate_workflow: the open run of workflow_id gets
+ * the request, or is closed.  Its schedule (if any) is locked first; the
+ * open run is then read again under that lock, since it may have closed,
+ * or (rarely) another run of the id may have opened, meanwhile.  The
+ * UPDATE re-checks that the run is still open; if it closed in between,
+ * the loop looks again and reports "no open run" the second time round.
+ */
+static void
+workflow_cancel_or_terminate(const char *workflow_id, const char *reason,
+							 bool terminate)
+{
+	char	   *locked_schedule = NULL;
+	bool		schedule_locked = false;
+	Datum		id_value[1];
+	char	   *new_status = NULL;
+
+	SPI_connect();
+	id_value[0] = CStringGetTextDatum(workflow_id);
+
+	for (;;)
+	{
+		Datum		values[2];
+		char		nulls[2] = {' ', ' '};
+		bool		isnull;
+		pg_uuid_t	run_id;
+		char	   *schedule_id;
+
+		CHECK_FOR_INTERRUPTS();
+		if (queue_exec(&q_open_run, id_value, NULL, false) == 0)
+		{
+			if (queue_exec(&q_latest_run, id_value, NULL, false) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("workflow id \"%s\" does not exist",
+								workflow_id)));
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("workflow id \"%s\" has no open run", workflow_id),
+					 errdetail("Its latest run %s is %s.",
+							   result_text(0, 1), result_text(0, 2))));
+		}
+		run_id = *DatumGetUUIDP(result_datum(0, 1, &isnull));
+		schedule_id = result_text(0, 3);
+
+		if (schedule_id != NULL &&
+			(locked_schedule == NULL || strcmp(schedule_id, locked_schedule) != 0))
+		{
+			schedule_locked = schedule_lock(schedule_id);
+			locked_schedule = schedule_id;
+			continue;
+		}
+
+		values[0] = UUIDPGetDatum(&run_id);
+		values[1] = text_datum_or_null(reason, &nulls[1]);
+		if (terminate)
+		{
+			if (queue_exec(&q_terminate_run, values, nulls, false) == 1)
+			{
+				new_status = "terminated";
+				break;
+			}
+		}
+		else if (queue_exec(&q_cancel_run, values, nulls, false) == 1)
+		{
+			new_status = result_text(0, 1);
+			break;
+		}
+	}
+
+	/* A cancellation request leaves the run running: nothing closed. */
+	if (strcmp(new_status, "running") != 0)
+	{
+		if (schedule_locked)
+			schedule_run_closed(locked_schedule, workflow_id, new_status,
+								reason, NULL);
+		scheduler_wake_at_commit();
+	}
+
+	SPI_finish();
+}
+
+/*
+ * Runs q (an UPDATE ... RETURNING task_queue) and notifies sched_tasks once
+ * per task queue (PostgreSQL folds equal notifications of a transaction
+ * into one).  Returns the number of runs.
+ */
+static int
+make_pending(QueueQuery *q, TimestampTz now)
+{
+	Datum		values[1] = {TimestampTzGetDatum(now)};
+	uint64		n = queue_exec(q, values, NULL, false);
+
+	for (uint64 i = 0; i < n; i++)
+	{
+		char	   *task_queue = result_text(i, 1);
+
+		Async_Notify(QUEUE_NOTIFY_CHANNEL, task_queue);
+		pfree(task_queue);
+	}
+	return (int) n;
+}
+
+/* ---- queue.h ---- */
+
+bool
+queue_start_run(const RunStart *rs, pg_uuid_t *run_id)
+{
+	Datum		values[13];
+	char		nulls[13];
+	bool		started;
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(rs->workflow_id);
+	values[1] = CStringGetTextDatum(rs->workflow);
+	values[2] = CStringGetTextDatum(rs->task_queue);
+	values[3] = rs->args ? JsonbPGetDatum(rs->args) : (Datum) 0;
+	nulls[3] = rs->args ? ' ' : 'n';
+	values[4] = rs->memo ? JsonbPGetDatum(rs->memo) : (Datum) 0;
+	nulls[4] = rs->memo ? ' ' : 'n';
+	values[5] = CStringGetTextDatum(rs->start_kind);
+	values[6] = text_datum_or_null(rs->schedule_id, &nulls[6]);
+	/* "schedules only": a run of sched.start_workflow has no nominal time */
+	values[7] = TimestampTzGetDatum(rs->nominal_time);
+	nulls[7] = rs->schedule_id ? ' ' : 'n';
+	values[8] = TimestampTzGetDatum(rs->scheduled_at);
+	values[9] = BoolGetDatum(rs->overlap_tracked);
+	values[10] = rs->last_completion_result ?
+		JsonbPGetDatum(rs->last_completion_result) : (Datum) 0;
+	nulls[10] = rs->last_completion_result ? ' ' : 'n';
+	values[11] = TimestampTzGetDatum(rs->due_at);
+	values[12] = CStringGetTextDatum(rs->pending ? "pending" : "scheduled");
+
+	SPI_connect();
+	started = queue_exec(&q_start_run, values, nulls, false) == 1;
+	if (started)
+	{
+		bool		isnull;
+
+		if (run_id != NULL)
+			*run_id = *DatumGetUUIDP(result_datum(0, 1, &isnull));
+		if (rs->pending)
+			Async_Notify(QUEUE_NOTIFY_CHANNEL, rs->task_queue);
+		else
+			scheduler_wake_at_commit(); /* its due_at is a new deadline */
+	}
+	SPI_finish();
+	return started;
+}
+
+int
+queue_schedule_open_runs(const char *schedule_id)
+{
+	Datum		values[1];
+	bool		isnull;
+	int			n;
+
+	values[0] = CStringGetTextDatum(schedule_id);
+	SPI_connect();
+	queue_exec(&q_schedule_open_runs, values, NULL, false);
+	n = DatumGetInt32(result_datum(0, 1, &isnull));
+	SPI_finish();
+	return n;
+}
+
+int
+queue_cancel_schedule_runs(const char *schedule_id, const char *reason)
+{
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	uint64		n;
+	int			closed = 0;
+
+	values[0] = CStringGetTextDatum(schedule_id);
+	values[1] = text_datum_or_null(reason, &nulls[1]);
+	SPI_connect();
+	n = queue_exec(&q_cancel_schedule_runs, values, nulls, false);
+	for (uint64 i = 0; i < n; i++)
+	{
+		char	   *status = result_text(i, 1);
+
+		if (strcmp(status, "canceled") == 0)
+			closed++;
+	}
+	SPI_finish();
+	if (closed > 0)
+		scheduler_wake_at_commit();
+	return closed;
+}
+
+int
+queue_terminate_schedule_runs(const char *schedule_id, const char *reason)
+{
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	uint64		n;
+
+	values[0] = CStringGetTextDatum(schedule_id);
+	values[1] = text_datum_or_null(reason, &nulls[1]);
+	SPI_connect();
+	n = queue_exec(&q_terminate_schedule_runs, values, nulls, false);
+	SPI_finish();
+	if (n > 0)
+		scheduler_wake_at_commit();
+	return (int) n;
+}
+
+/*
+ * Besides the lapsed leases, makes pending the scheduled runs whose due
+ * time has come: queue_next_deadline() includes their due_at, so this is
+ * the call the scheduler makes when that deadline arrives.  Both notify.
+ */
+int
+queue_expire_leases(TimestampTz now)
+{
+	int			n;
+
+	SPI_connect();
+	n = make_pending(&q_expire_leases, now);
+	n += make_pending(&q_promote_scheduled, now);
+	SPI_finish();
+	return n;
+}
+
+int
+queue_purge_closed(TimestampTz closed_before, int limit)
+{
+	Datum		values[2];
+	uint64		n;
+
+	values[0] = TimestampTzGetDatum(closed_before);
+	values[1] = Int32GetDatum(limit);
+	SPI_connect();
+	n = queue_exec(&q_purge_closed, values, NULL, false);
+	SPI_finish();
+	return (int) n;
+}
+
+TimestampTz
+queue_next_deadline(void)
+{
+	bool		isnull;
+	Datum		d;
+	TimestampTz deadline;
+
+	SPI_connect();
+	queue_exec(&q_next_deadline, NULL, NULL, false);
+	d = result_datum(0, 1, &isnull);
+	deadline = isnull ? DT_NOEND : DatumGetTimestampTz(d);
+	SPI_finish();
+	return deadline;
+}
+
+/* ---- SQL functions ---- */
+
+/*
+ * sched.poll(task_queue text, worker text, max_tasks integer,
+ *			  lease interval) RETURNS TABLE (...)
+ *
+ * Claims up to max_tasks due pending runs of task_queue, oldest due first,
+ * skipping runs that other pollers are claiming, under a lease.
+ */
+Datum
+sched_poll(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int32		max_tasks;
+	Interval   *lease;
+	Interval	min_lease = {.time = USECS_PER_SEC};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	uint64		n;
+
+	require_arg(fcinfo, 0, "task_queue");
+	require_arg(fcinfo, 2, "max_tasks");
+	require_arg(fcinfo, 3, "lease");
+	max_tasks = PG_GETARG_INT32(2);
+	lease = PG_GETARG_INTERVAL_P(3);
+	if (max_tasks < 1 || max_tasks > POLL_MAX_TASKS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid max_tasks %d: it must be between 1 and %d",
+						max_tasks, POLL_MAX_TASKS)));
+	if (DatumGetBool(DirectFunctionCall2(interval_lt,
+										 IntervalPGetDatum(lease),
+										 IntervalPGetDatum(&min_lease))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid lease \"%s\": it must be at least 1 second",
+						DatumGetCString(DirectFunctionCall1(interval_out,
+															IntervalPGetDatum(lease)))),
+				 errhint("The lease is how long the run stays claimed without a heartbeat.")));
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	values[0] = PG_GETARG_DATUM(0);
+	values[1] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
+	nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
+	values[2] = Int32GetDatum(max_tasks);
+	values[3] = IntervalPGetDatum(lease);
+
+	SPI_connect();
+	n = queue_exec(&q_poll, values, nulls, false);
+	for (uint64 i = 0; i < n; i++)
+		tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
+	SPI_finish();
+
+	return (Datum) 0;
+}
+
+/*
+ * sched.heartbeat(run_id uuid, details jsonb) RETURNS boolean
+ *
+ * Renews the lease of a running run by the lease it was claimed with,
+ * records the details, and returns whether cancellation was requested.
+ */
+Datum
+sched_heartbeat(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *run_id;
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	bool		isnull;
+	bool		cancel_requested;
+
+	require_arg(fcinfo, 0, "run_id");
+	run_id = PG_GETARG_UUID_P(0);
+	values[0] = UUIDPGetDatum(run_id);
+	values[1] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
+	nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
+
+	SPI_connect();
+	/* loops only if the run was given back and claimed again meanwhile */
+	while (queue_exec(&q_heartbeat, values, nulls, false) == 0)
+	{
+		char	   *status;
+		char	   *schedule_id;
+
+		CHECK_FOR_INTERRUPTS();
+		run_lookup(run_id, &status, &schedule_id);
+		if (status == NULL || strcmp(status, "running") != 0)
+			report_refused(run_id, status);
+	}
+	cancel_requested = DatumGetBool(result_datum(0, 1, &isnull));
+	SPI_finish();
+
+	PG_RETURN_BOOL(cancel_requested);
+}
+
+/* sched.complete(run_id uuid, result jsonb) RETURNS void */
+Datum
+sched_complete(PG_FUNCTION_ARGS)
+{
+	require_arg(fcinfo, 0, "run_id");
+	run_close_reported(PG_GETARG_UUID_P(0), "completed",
+					   PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1), NULL);
+	PG_RETURN_VOID();
+}
+
+/*
+ * sched.fail(run_id uuid, error text, non_retryable boolean) RETURNS void
+ *
+ * "No retry policy: no retry" (SEMANTICS.md 8): without retry policies
+ * every failure closes the run, so non_retryable changes nothing yet; the
+ * retry decision belongs here, before the close, once runs carry a policy.
+ */
+Datum
+sched_fail(PG_FUNCTION_ARGS)
+{
+	char	   *error;
+
+	require_arg(fcinfo, 0, "run_id");
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("error must not be null"),
+				 errhint("Pass the failure's message, or an empty string.")));
+	error = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	run_close_reported(PG_GETARG_UUID_P(0), "failed", NULL, error);
+	PG_RETURN_VOID();
+}
+
+/* sched.canceled(run_id uuid, details jsonb) RETURNS void */
+Datum
+sched_canceled(PG_FUNCTION_ARGS)
+{
+	require_arg(fcinfo, 0, "run_id");
+	run_close_reported(PG_GETARG_UUID_P(0), "canceled",
+					   PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1), NULL);
+	PG_RETURN_VOID();
+}
+
+/* sched.cancel_workflow(workflow_id text, reason text) RETURNS void */
+Datum
+sched_cancel_workflow(PG_FUNCTION_ARGS)
+{
+	require_arg(fcinfo, 0, "workflow_id");
+	workflow_cancel_or_terminate(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+								 PG_ARGISNULL(1) ? NULL :
+								 text_to_cstring(PG_GETARG_TEXT_PP(1)),
+								 false);
+	PG_RETURN_VOID();
+}
+
+/* sched.terminate_workflow(workflow_id text, reason text) RETURNS void */
+Datum
+sched_terminate_workflow(PG_FUNCTION_ARGS)
+{
+	require_arg(fcinfo, 0, "workflow_id");
+	workflow_cancel_or_terminate(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+								 PG_ARGISNULL(1) ? NULL :
+								 text_to_cstring(PG_GETARG_TEXT_PP(1)),
+								 true);
+	PG_RETURN_VOID();
+}
+
+/* sched.describe_workflow(workflow_id text) RETURNS jsonb */
+Datum
+sched_describe_workflow(PG_FUNCTION_ARGS)
+{
+	char	   *workflow_id;
+	Datum		values[1];
+	bool		isnull;
+	Datum		doc;
+
+	require_arg(fcinfo, 0, "workflow_id");
+	workflow_id = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	values[0] = PG_GETARG_DATUM(0);
+
+	SPI_connect();
+	if (queue_exec(&q_describe_workflow, values, NULL, true) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("workflow id \"%s\" does not exist", workflow_id)));
+	doc = SPI_datumTransfer(result_datum(0, 1, &isnull), false, -1);
+	SPI_finish();
+
+	PG_RETURN_DATUM(doc);
+}
+
+/*
+ * sched.expire_leases() RETURNS integer
+ *
+ * What the scheduler does on its own: runs whose lease has expired go back
+ * to pending, and due scheduled runs become pending.  For operators (after
+ * a clock change, or with the scheduler stopped) and for tests.
+ */
+Datum
+sched_expire_leases(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(queue_expire_leases(GetCurrentTransactionStartTimestamp()));
+}

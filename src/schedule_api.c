@@ -1,0 +1,979 @@
+/*-------------------------------------------------------------------------
+ *
+ * schedule_api.c
+ *	  The SQL functions of schedules (SEMANTICS.md 5 and 9): create,
+ *	  describe, list, pause, unpause, trigger, backfill, update, delete.
+ *
+ * Each function validates all of its input before it touches a table
+ * (SEMANTICS.md 6), locks the schedule's row, makes its change, and then
+ * lets the processing core (schedule_process in schedule.c) act on it at
+ * once in the caller's transaction: a trigger or a backfill starts what
+ * its overlap policy allows before the function returns, and next_due is
+ * always recomputed in one place.  Every change that can move next_due
+ * wakes the scheduler at commit.
+ *
+ * The clock of a call is the current time (clock_timestamp), read once:
+ * "now" for the trigger time, for "nothing before the creation time runs"
+ * and for "times before the update are discarded".
+ *
+ * Conventions: a NULL schedule_id or required argument is an error (22023);
+ * a NULL optional argument means its default.  An unknown schedule id is
+ * 42704 `schedule "<id>" does not exist`.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "schedule_core.h"
+#include "schedule_json.h"
+#include "scheduler.h"
+
+#define SCHEDULE_ID_MAX			1000	/* bytes, as sched.schedules checks */
+#define DESCRIBE_ACTIONS		10		/* recent and next actions shown */
+#define LIST_ACTIONS			5
+
+PG_FUNCTION_INFO_V1(sched_create_schedule);
+PG_FUNCTION_INFO_V1(sched_describe);
+PG_FUNCTION_INFO_V1(sched_list_schedules);
+PG_FUNCTION_INFO_V1(sched_pause);
+PG_FUNCTION_INFO_V1(sched_unpause);
+PG_FUNCTION_INFO_V1(sched_trigger);
+PG_FUNCTION_INFO_V1(sched_backfill);
+PG_FUNCTION_INFO_V1(sched_backfill_list);
+PG_FUNCTION_INFO_V1(sched_update);
+PG_FUNCTION_INFO_V1(sched_delete);
+
+/* ---- arguments ---- */
+
+static void
+null_error(const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for %s: null is not allowed", name)));
+}
+
+static char *
+text_arg(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	if (PG_ARGISNULL(n))
+		null_error(name);
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+static Jsonb *
+jsonb_arg(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	if (PG_ARGISNULL(n))
+		null_error(name);
+	return PG_GETARG_JSONB_P(n);
+}
+
+static void
+check_schedule_id(const char *id)
+{
+	if (id[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for schedule_id: the empty string is not allowed")));
+	if (strlen(id) > SCHEDULE_ID_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for schedule_id: id of %d bytes is longer than the limit of %d",
+						(int) strlen(id), SCHEDULE_ID_MAX)));
+}
+
+static char *
+note_arg(FunctionCallInfo fcinfo, int n, const char *dflt)
+{
+	char	   *note = PG_ARGISNULL(n) ? pstrdup(dflt) :
+		text_to_cstring(PG_GETARG_TEXT_PP(n));
+
+	if (strlen(note) > SCHEDULE_NOTE_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for note: note of %d bytes is longer than the limit of %d",
+						(int) strlen(note), SCHEDULE_NOTE_MAX)));
+	return note;
+}
+
+static void
+check_memo(Jsonb *memo, const char *name)
+{
+	if (memo != NULL && !JB_ROOT_IS_OBJECT(memo))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for %s: expected an object, found %s",
+						name,
+						JB_ROOT_IS_SCALAR(memo) ? "a scalar" : "an array")));
+}
+
+/* ---- shared steps ---- */
+
+static void
+run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only,
+		 long count)
+{
+	int			rc = SPI_execute_plan(plan, values, nulls, read_only, count);
+
+	if (rc < 0)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+}
+
+static Datum
+column(SPITupleTable *tt, uint64 row, int col, bool *isnull)
+{
+	return SPI_getbinval(tt->vals[row], tt->tupdesc, col, isnull);
+}
+
+/* The locked row's fields the mutating functions need. */
+typedef struct LockedRow
+{
+	int64		token;
+	bool		paused;
+	Jsonb	   *spec;
+	SchedulePolicy policy;
+} LockedRow;
+
+static SPIPlanPtr plan_lock_row;
+
+/* Locks the schedule's row and reads it (connected to SPI); or 42704. */
+static void
+lock_row(const char *id, LockedRow *out)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(id);
+	run_plan(schedule_plan(&plan_lock_row,
+						   "SELECT conflict_token, paused, spec, policy"
+						   " FROM sched.schedules WHERE schedule_id = $1"
+						   " FOR UPDATE",
+						   1, types),
+			 values, NULL, false, 1);
+	if (SPI_processed == 0)
+		schedule_not_found(id);
+	out->token = DatumGetInt64(column(SPI_tuptable, 0, 1, &isnull));
+	out->paused = DatumGetBool(column(SPI_tuptable, 0, 2, &isnull));
+	out->spec = DatumGetJsonbP(column(SPI_tuptable, 0, 3, &isnull));
+	schedule_policy_from_jsonb(DatumGetJsonbP(column(SPI_tuptable, 0, 4,
+													 &isnull)),
+							   "schedule.policy", &out->policy);
+}
+
+static SPIPlanPtr plan_add_backfill;
+
+/*
+ * Adds backfill cursors (connected to SPI); the processing core feeds them.
+ * Returns the seq of the first one (0 if none).
+ */
+static int64
+add_backfills(const char *id, const ScheduleBackfill *bfs, int n,
+			  DispatchOverlap dflt)
+{
+	Oid			types[4] = {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID};
+	int64		first = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[4];
+		bool		isnull;
+
+		values[0] = CStringGetTextDatum(id);
+		values[1] = TimestampTzGetDatum(bfs[i].start_at);
+		values[2] = TimestampTzGetDatum(bfs[i].end_at);
+		values[3] = CStringGetTextDatum(dispatch_overlap_names[bfs[i].has_overlap ?
+															   bfs[i].overlap : dflt]);
+		run_plan(schedule_plan(&plan_add_backfill,
+							   "INSERT INTO sched.backfills"
+							   " (schedule_id, next_time, end_at, overlap)"
+							   " VALUES ($1, $2, $3, $4) RETURNING seq",
+							   4, types),
+				 values, NULL, false, 0);
+		if (i == 0)
+			first = DatumGetInt64(column(SPI_tuptable, 0, 1, &isnull));
+	}
+	return first;
+}
+
+static SPIPlanPtr plan_left_backfills;
+
+/*
+ * The backfill times of cursors from first_seq on that are still to be
+ * fed (connected to SPI).
+ */
+static int64
+count_left(const char *id, int64 first_seq)
+{
+	Oid			types[2] = {TEXTOID, INT8OID};
+	Datum		values[2];
+	SPITupleTable *tt;
+	uint64		n;
+	SpecJson	sj;
+	int64		total = 0;
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(id);
+	values[1] = Int64GetDatum(first_seq);
+	run_plan(schedule_plan(&plan_left_backfills,
+						   "SELECT f.next_time, f.end_at, s.spec"
+						   " FROM sched.backfills f JOIN sched.schedules s"
+						   " USING (schedule_id)"
+						   " WHERE f.schedule_id = $1 AND f.seq >= $2",
+						   2, types),
+			 values, NULL, false, 0);
+	tt = SPI_tuptable;
+	n = SPI_processed;
+	if (n == 0)
+		return 0;
+	spec_from_jsonb(DatumGetJsonbP(column(tt, 0, 3, &isnull)),
+					"schedule.spec", &sj);
+	for (uint64 i = 0; i < n; i++)
+		total += schedule_count_times(id, &sj.spec,
+									  DatumGetTimestampTz(column(tt, i, 1, &isnull)),
+									  DatumGetTimestampTz(column(tt, i, 2, &isnull)));
+	return total;
+}
+
+/* Runs the processing core for a SQL call; 42704 if the id is unknown. */
+static ScheduleProcess
+process_now(const char *id, TimestampTz now)
+{
+	ScheduleProcess opts;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.now = now;
+	if (!schedule_process(id, &opts))
+		schedule_not_found(id);
+	return opts;
+}
+
+/* ---- create ---- */
+
+static SPIPlanPtr plan_insert;
+
+/*
+ * sched.create_schedule(schedule_id text, schedule jsonb,
+ *		trigger_immediately boolean DEFAULT false, backfill jsonb DEFAULT '[]',
+ *		memo jsonb DEFAULT NULL) RETURNS text
+ */
+Datum
+sched_create_schedule(PG_FUNCTION_ARGS)
+{
+	char	   *id = text_arg(fcinfo, 0, "schedule_id");
+	Jsonb	   *docjb = jsonb_arg(fcinfo, 1, "schedule");
+	bool		trigger = PG_ARGISNULL(2) ? false : PG_GETARG_BOOL(2);
+	Jsonb	   *memo = PG_ARGISNULL(4) ? NULL : PG_GETARG_JSONB_P(4);
+	ScheduleDoc doc;
+	ScheduleBackfill *bfs = NULL;
+	int			nbfs = 0;
+	TimestampTz now;
+	TimestampTz nominal;
+	bool		has_nominal;
+	ScheduleProcess opts;
+
+	check_schedule_id(id);
+	schedule_doc_from_jsonb(docjb, "schedule", &doc);
+	if (!doc.has_action)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("missing key \"action\" in schedule")));
+	if (!doc.has_spec)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("missing key \"spec\" in schedule"),
+				 errhint("A schedule that only runs when triggered has the spec {}.")));
+	if (!PG_ARGISNULL(3))
+		nbfs = schedule_backfills_from_jsonb(PG_GETARG_JSONB_P(3), "backfill",
+											 &bfs);
+	check_memo(memo, "memo");
+
+	/* SEMANTICS.md 5: nothing before the creation time runs */
+	now = schedule_clock();
+	has_nominal = schedule_first_nominal_after(&doc.spec.spec, now, &nominal);
+
+	SPI_connect();
+	{
+		Oid			types[12] = {TEXTOID, JSONBOID, JSONBOID, JSONBOID,
+			BOOLOID, TEXTOID, BOOLOID, INT8OID, JSONBOID, INT8OID,
+		TIMESTAMPTZOID, TIMESTAMPTZOID};
+		Datum		values[12];
+		char		nulls[12];
+
+		memset(nulls, ' ', sizeof(nulls));
+		values[0] = CStringGetTextDatum(id);
+		values[1] = JsonbPGetDatum(spec_to_jsonb(&doc.spec));
+		values[2] = JsonbPGetDatum(schedule_action_to_jsonb(&doc.action));
+		values[3] = JsonbPGetDatum(schedule_policy_to_jsonb(&doc.policy));
+		values[4] = BoolGetDatum(doc.state.paused);
+		values[5] = CStringGetTextDatum(doc.state.note);
+		values[6] = BoolGetDatum(doc.state.limited_actions);
+		values[7] = Int64GetDatum(doc.state.remaining_actions);
+		values[8] = memo ? JsonbPGetDatum(memo) : (Datum) 0;
+		nulls[8] = memo ? ' ' : 'n';
+		values[9] = Int64GetDatum(schedule_new_token(0, now));
+		values[10] = TimestampTzGetDatum(nominal);
+		nulls[10] = has_nominal ? ' ' : 'n';
+		values[11] = TimestampTzGetDatum(now);
+		run_plan(schedule_plan(&plan_insert,
+							   "INSERT INTO sched.schedules (schedule_id, spec,"
+							   " action, policy, paused, note, limited_actions,"
+							   " remaining_actions, memo, conflict_token,"
+							   " next_nominal, created_at, last_updated_at,"
+							   " last_event_at)"
+							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+							   " $10, $11, $12, $12, $12)"
+							   " ON CONFLICT (schedule_id) DO NOTHING",
+							   12, types),
+				 values, nulls, false, 0);
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("schedule \"%s\" already exists", id)));
+	}
+	add_backfills(id, bfs, nbfs, doc.policy.overlap);
+	SPI_finish();
+
+	memset(&opts, 0, sizeof(opts));
+	opts.now = now;
+	opts.trigger = trigger;
+	if (!schedule_process(id, &opts))
+		schedule_not_found(id);
+	scheduler_wake_at_commit();
+	PG_RETURN_TEXT_P(cstring_to_text(id));
+}
+
+/* ---- describe and list ---- */
+
+static SPIPlanPtr plan_recent;
+static SPIPlanPtr plan_running;
+static SPIPlanPtr plan_buffer_size;
+
+/* The last "limit" actions, oldest first (connected to SPI). */
+static JsonbValue *
+push_recent_actions(JsonbParseState **st, const char *id, int limit)
+{
+	Oid			types[2] = {TEXTOID, INT4OID};
+	Datum		values[2];
+
+	values[0] = CStringGetTextDatum(id);
+	values[1] = Int32GetDatum(limit);
+	run_plan(schedule_plan(&plan_recent,
+						   "SELECT scheduled_at, created_at, workflow_id,"
+						   " run_id::text, status FROM ("
+						   " SELECT scheduled_at, created_at, workflow_id,"
+						   " run_id, status FROM sched.executions"
+						   " WHERE schedule_id = $1"
+						   " ORDER BY scheduled_at DESC, created_at DESC"
+						   " LIMIT $2) r"
+						   " ORDER BY scheduled_at, created_at",
+						   2, types),
+			 values, NULL, false, 0);
+	pushJsonbValue(st, WJB_BEGIN_ARRAY, NULL);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		d;
+
+		pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
+		schedule_push_key(st, "scheduled_at");
+		d = column(SPI_tuptable, i, 1, &isnull);
+		if (isnull)
+			schedule_push_jsonb(st, WJB_VALUE, NULL);
+		else
+			schedule_push_time(st, WJB_VALUE, DatumGetTimestampTz(d));
+		schedule_push_key(st, "started_at");
+		schedule_push_time(st, WJB_VALUE,
+						   DatumGetTimestampTz(column(SPI_tuptable, i, 2, &isnull)));
+		schedule_push_key(st, "workflow_id");
+		schedule_push_text(st, WJB_VALUE,
+						   TextDatumGetCString(column(SPI_tuptable, i, 3, &isnull)));
+		schedule_push_key(st, "run_id");
+		schedule_push_text(st, WJB_VALUE,
+						   TextDatumGetCString(column(SPI_tuptable, i, 4, &isnull)));
+		schedule_push_key(st, "status");
+		schedule_push_text(st, WJB_VALUE,
+						   TextDatumGetCString(column(SPI_tuptable, i, 5, &isnull)));
+		pushJsonbValue(st, WJB_END_OBJECT, NULL);
+	}
+	return pushJsonbValue(st, WJB_END_ARRAY, NULL);
+}
+
+/* The open tracked runs: what counts as running for overlap. */
+static void
+push_running_actions(JsonbParseState **st, const char *id)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+
+	values[0] = CStringGetTextDatum(id);
+	run_plan(schedule_plan(&plan_running,
+						   "SELECT workflow_id, run_id::text"
+						   " FROM sched.executions"
+						   " WHERE schedule_id = $1 AND overlap_tracked"
+						   " AND status IN ('scheduled', 'pending', 'running')"
+						   " ORDER BY created_at, workflow_id",
+						   1, types),
+			 values, NULL, false, 0);
+	pushJsonbValue(st, WJB_BEGIN_ARRAY, NULL);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
+		schedule_push_key(st, "workflow_id");
+		schedule_push_text(st, WJB_VALUE,
+						   TextDatumGetCString(column(SPI_tuptable, i, 1, &isnull)));
+		schedule_push_key(st, "run_id");
+		schedule_push_text(st, WJB_VALUE,
+						   TextDatumGetCString(column(SPI_tuptable, i, 2, &isnull)));
+		pushJsonbValue(st, WJB_END_OBJECT, NULL);
+	}
+	pushJsonbValue(st, WJB_END_ARRAY, NULL);
+}
+
+static int64
+buffer_size(const char *id)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(id);
+	run_plan(schedule_plan(&plan_buffer_size,
+						   "SELECT count(*) FROM sched.buffer"
+						   " WHERE schedule_id = $1",
+						   1, types),
+			 values, NULL, false, 1);
+	return DatumGetInt64(column(SPI_tuptable, 0, 1, &isnull));
+}
+
+/*
+ * The next actual times (SEMANTICS.md 5: also while paused; cut to
+ * remaining_actions when limited).
+ */
+static int
+next_times(const char *id, Jsonb *specjb, bool paused, bool limited,
+		   int64 remaining, bool has_nominal, TimestampTz nominal,
+		   TimestampTz now, int max, TimestampTz *out)
+{
+	SpecJson	sj;
+
+	if (limited && remaining < max)
+		max = (int) remaining;
+	if (max <= 0)
+		return 0;
+	spec_from_jsonb(specjb, "schedule.spec", &sj);
+	return schedule_next_action_times(id, &sj.spec, paused, has_nominal,
+									  nominal, now, max, out);
+}
+
+static SPIPlanPtr plan_describe;
+
+/* sched.describe(schedule_id text) RETURNS jsonb */
+Datum
+sched_describe(PG_FUNCTION_ARGS)
+{
+	char	   *id = text_arg(fcinfo, 0, "schedule_id");
+	MemoryContext callcxt = CurrentMemoryContext;
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	SPITupleTable *tt;
+	JsonbParseState *st = NULL;
+	JsonbValue *res;
+	Jsonb	   *result;
+	bool		isnull;
+	bool		paused,
+				limited,
+				has_nominal;
+	int64		remaining;
+	TimestampTz nominal;
+	TimestampTz times[DESCRIBE_ACTIONS];
+	int			ntimes;
+	TimestampTz now = schedule_clock();
+	Datum		d;
+
+	SPI_connect();
+	values[0] = CStringGetTextDatum(id);
+	run_plan(schedule_plan(&plan_describe,
+						   "SELECT spec, action, policy, paused, note,"
+						   " limited_actions, remaining_actions, memo,"
+						   " conflict_token, next_nominal, num_actions,"
+						   " num_actions_missed_catchup_window,"
+						   " num_actions_skipped_overlap, num_buffer_dropped,"
+						   " created_at, last_updated_at"
+						   " FROM sched.schedules WHERE schedule_id = $1",
+						   1, types),
+			 values, NULL, false, 1);
+	if (SPI_processed == 0)
+		schedule_not_found(id);
+	tt = SPI_tuptable;
+	paused = DatumGetBool(column(tt, 0, 4, &isnull));
+	limited = DatumGetBool(column(tt, 0, 6, &isnull));
+	remaining = DatumGetInt64(column(tt, 0, 7, &isnull));
+	d = column(tt, 0, 10, &isnull);
+	has_nominal = !isnull;
+	nominal = isnull ? 0 : DatumGetTimestampTz(d);
+
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	schedule_push_key(&st, "id");
+	schedule_push_text(&st, WJB_VALUE, id);
+
+	schedule_push_key(&st, "schedule");
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	schedule_push_key(&st, "action");
+	schedule_push_jsonb(&st, WJB_VALUE, DatumGetJsonbP(column(tt, 0, 2, &isnull)));
+	schedule_push_key(&st, "spec");
+	schedule_push_jsonb(&st, WJB_VALUE, DatumGetJsonbP(column(tt, 0, 1, &isnull)));
+	schedule_push_key(&st, "policy");
+	schedule_push_jsonb(&st, WJB_VALUE, DatumGetJsonbP(column(tt, 0, 3, &isnull)));
+	schedule_push_key(&st, "state");
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	schedule_push_key(&st, "paused");
+	schedule_push_bool(&st, WJB_VALUE, paused);
+	schedule_push_key(&st, "note");
+	schedule_push_text(&st, WJB_VALUE,
+					   TextDatumGetCString(column(tt, 0, 5, &isnull)));
+	schedule_push_key(&st, "limited_actions");
+	schedule_push_bool(&st, WJB_VALUE, limited);
+	schedule_push_key(&st, "remaining_actions");
+	schedule_push_int(&st, WJB_VALUE, remaining);
+	pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+	pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+
+	schedule_push_key(&st, "info");
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	schedule_push_key(&st, "num_actions");
+	schedule_push_int(&st, WJB_VALUE, DatumGetInt64(column(tt, 0, 11, &isnull)));
+	schedule_push_key(&st, "num_actions_missed_catchup_window");
+	schedule_push_int(&st, WJB_VALUE, DatumGetInt64(column(tt, 0, 12, &isnull)));
+	schedule_push_key(&st, "num_actions_skipped_overlap");
+	schedule_push_int(&st, WJB_VALUE, DatumGetInt64(column(tt, 0, 13, &isnull)));
+	schedule_push_key(&st, "num_buffer_dropped");
+	schedule_push_int(&st, WJB_VALUE, DatumGetInt64(column(tt, 0, 14, &isnull)));
+	schedule_push_key(&st, "buffer_size");
+	schedule_push_int(&st, WJB_VALUE, buffer_size(id));
+	schedule_push_key(&st, "running_actions");
+	push_running_actions(&st, id);
+	schedule_push_key(&st, "recent_actions");
+	push_recent_actions(&st, id, DESCRIBE_ACTIONS);
+	schedule_push_key(&st, "next_action_times");
+	ntimes = next_times(id, DatumGetJsonbP(column(tt, 0, 1, &isnull)), paused,
+						limited, remaining, has_nominal, nominal, now,
+						DESCRIBE_ACTIONS, times);
+	pushJsonbValue(&st, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 0; i < ntimes; i++)
+		schedule_push_time(&st, WJB_ELEM, times[i]);
+	pushJsonbValue(&st, WJB_END_ARRAY, NULL);
+	schedule_push_key(&st, "created_at");
+	schedule_push_time(&st, WJB_VALUE,
+					   DatumGetTimestampTz(column(tt, 0, 15, &isnull)));
+	schedule_push_key(&st, "last_updated_at");
+	schedule_push_time(&st, WJB_VALUE,
+					   DatumGetTimestampTz(column(tt, 0, 16, &isnull)));
+	pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+
+	schedule_push_key(&st, "memo");
+	d = column(tt, 0, 8, &isnull);
+	schedule_push_jsonb(&st, WJB_VALUE, isnull ? NULL : DatumGetJsonbP(d));
+	schedule_push_key(&st, "conflict_token");
+	schedule_push_int(&st, WJB_VALUE, DatumGetInt64(column(tt, 0, 9, &isnull)));
+	res = pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+
+	/* the result outlives SPI's memory */
+	{
+		MemoryContext spicxt = MemoryContextSwitchTo(callcxt);
+
+		result = JsonbValueToJsonb(res);
+		MemoryContextSwitchTo(spicxt);
+	}
+	SPI_finish();
+	PG_RETURN_JSONB_P(result);
+}
+
+static SPIPlanPtr plan_list;
+
+/*
+ * sched.list_schedules() RETURNS TABLE (schedule_id text, workflow text,
+ *		paused boolean, note text, spec jsonb, recent_actions jsonb,
+ *		next_action_times timestamptz[], memo jsonb)
+ */
+Datum
+sched_list_schedules(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	SPITupleTable *tt;
+	uint64		n;
+	TimestampTz now = schedule_clock();
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	SPI_connect();
+	run_plan(schedule_plan(&plan_list,
+						   "SELECT schedule_id, action->>'workflow', paused,"
+						   " note, spec, limited_actions, remaining_actions,"
+						   " next_nominal, memo"
+						   " FROM sched.schedules ORDER BY schedule_id",
+						   0, NULL),
+			 NULL, NULL, false, 0);
+	tt = SPI_tuptable;
+	n = SPI_processed;
+	for (uint64 i = 0; i < n; i++)
+	{
+		Datum		values[8];
+		bool		nulls[8] = {false};
+		bool		isnull;
+		char	   *id = TextDatumGetCString(column(tt, i, 1, &isnull));
+		Jsonb	   *spec = DatumGetJsonbP(column(tt, i, 5, &isnull));
+		bool		paused = DatumGetBool(column(tt, i, 3, &isnull));
+		Datum		d = column(tt, i, 8, &isnull);
+		bool		has_nominal = !isnull;
+		TimestampTz nominal = isnull ? 0 : DatumGetTimestampTz(d);
+		TimestampTz times[LIST_ACTIONS];
+		Datum		tdatums[LIST_ACTIONS];
+		int			ntimes;
+		JsonbParseState *st = NULL;
+
+		CHECK_FOR_INTERRUPTS();
+		values[0] = column(tt, i, 1, &isnull);
+		values[1] = column(tt, i, 2, &nulls[1]);
+		values[2] = BoolGetDatum(paused);
+		values[3] = column(tt, i, 4, &isnull);
+		values[4] = JsonbPGetDatum(spec);
+		values[5] = JsonbPGetDatum(JsonbValueToJsonb(push_recent_actions(&st, id,
+																		 LIST_ACTIONS)));
+		ntimes = next_times(id, spec, paused,
+							DatumGetBool(column(tt, i, 6, &isnull)),
+							DatumGetInt64(column(tt, i, 7, &isnull)),
+							has_nominal, nominal, now, LIST_ACTIONS, times);
+		for (int k = 0; k < ntimes; k++)
+			tdatums[k] = TimestampTzGetDatum(times[k]);
+		values[6] = PointerGetDatum(construct_array(tdatums, ntimes,
+													TIMESTAMPTZOID, 8,
+													FLOAT8PASSBYVAL,
+													TYPALIGN_DOUBLE));
+		values[7] = column(tt, i, 9, &nulls[7]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,
+							 nulls);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/* ---- pause, unpause ---- */
+
+static SPIPlanPtr plan_pause;
+
+/* sched.pause(schedule_id text, note text DEFAULT 'Paused via SQL') */
+Datum
+sched_pause(PG_FUNCTION_ARGS)
+{
+	char	   *id = text_arg(fcinfo, 0, "schedule_id");
+	char	   *note = note_arg(fcinfo, 1, "Paused via SQL");
+	TimestampTz now = schedule_clock();
+	Oid			types[4] = {TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID};
+	Datum		values[4];
+	LockedRow	row;
+
+	SPI_connect();
+	lock_row(id, &row);
+	values[0] = CStringGetTextDatum(id);
+	values[1] = CStringGetTextDatum(note);
+	values[2] = Int64GetDatum(schedule_new_token(row.token, now));
+	values[3] = TimestampTzGetDatum(now);
+	run_plan(schedule_plan(&plan_pause,
+						   "UPDATE sched.schedules SET paused = true,"
+						   " note = $2, conflict_token = $3,"
+						   " last_updated_at = $4, last_event_at = $4"
+						   " WHERE schedule_id = $1",
+						   4, types),
+			 values, NULL, false, 0);
+	SPI_finish();
+	/* next_due becomes NULL (unless backfills remain) */
+	process_now(id, now);
+	scheduler_wake_at_commit();
+	PG_RETURN_VOID();
+}
+
+static SPIPlanPtr plan_unpause;
+
+/* sched.unpause(schedule_id text, note text DEFAULT 'Unpaused via SQL') */
+Datum
+sched_unpause(PG_FUNCTION_ARGS)
+{
+	char	   *id = text_arg(fcinfo, 0, "schedule_id");
+	char	   *note = note_arg(fcinfo, 1, "Unpaused via SQL");
+	TimestampTz now = schedule_clock();
+	Oid			types[6] = {TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID,
+	BOOLOID, TIMESTAMPTZOID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	LockedRow	row;
+	TimestampTz nominal = 0;
+	bool		has_nominal = false;
+
+	SPI_connect();
+	lock_row(id, &row);
+	if (row.paused)
+	{
+		SpecJson	sj;
+
+		/* SEMANTICS.md 5: unpause does not replay the paused period */
+		spec_from_jsonb(row.spec, "schedule.spec", &sj);
+		has_nominal = schedule_first_nominal_after(&sj.spec, now, &nominal);
+	}
+	values[0] = CStringGetTextDatum(id);
+	values[1] = CStringGetTextDatum(note);
+	values[2] = Int64GetDatum(schedule_new_token(row.token, now));
+	values[3] = TimestampTzGetDatum(now);
+	values[4] = BoolGetDatum(row.paused);
+	values[5] = TimestampTzGetDatum(nominal);
+	nulls[5] = has_nominal ? ' ' : 'n';
+	run_plan(schedule_plan(&plan_unpause,
+						   "UPDATE sched.schedules SET paused = false,"
+						   " note = $2, conflict_token = $3,"
+						   " last_updated_at = $4, last_event_at = $4,"
+						   " next_nominal = CASE WHEN $5 THEN $6"
+						   " ELSE next_nominal END"
+						   " WHERE schedule_id = $1",
+						   6, types),
+			 values, nulls, false, 0);
+	SPI_finish();
+	process_now(id, now);
+	scheduler_wake_at_commit();
+	PG_RETURN_VOID();
+}
+
+/* ---- trigger ---- */
+
+/* sched.trigger(schedule_id text, overlap text DEFAULT NULL) */
+Datum
+sched_trigger(PG_FUNCTION_ARGS)
+{
+	char	   *id = text_arg(fcinfo, 0, "schedule_id");
+	ScheduleProcess opts;
+
+	memset(&opts, 0, sizeof(opts));
+	if (!PG_ARGISNULL(1))
+	{
+		opts.has_trigger_overlap = true;
+		opts.trigger_overlap =
+			schedule_overlap_from_text(text_to_cstring(PG_GETARG_TEXT_PP(1)),
+									   "overlap");
+	}
+	opts.now = schedule_clock();
+	opts.trigger = true;
+	if (!schedule_process(id, &opts))
+		schedule_not_found(id);
+	scheduler_wake_at_commit();
+	PG_RETURN_VOID();
+}
+
+/* ---- backfill ---- */
+
+static SPIPlanPtr plan_touch;
+
+/* Adds backfill ranges, processes them as far as they go; the count. */
+static int64
+backfill(const char *id, const ScheduleBackfill *bfs, int n)
+{
+	TimestampTz now = schedule_clock();
+	Oid			types[2] = {TEXTOID, TIMESTAMPTZOID};
+	Datum		values[2];
+	LockedRow	row;
+	int64		first;
+	int64		total;
+	ScheduleProcess opts;
+
+	SPI_connect();
+	lock_row(id, &row);
+	first = add_backfills(id, bfs, n, row.policy.overlap);
+	/* a backfill is an event: retention counts from it */
+	values[0] = CStringGetTextDatum(id);
+	values[1] = TimestampTzGetDatum(now);
+	run_plan(schedule_plan(&plan_touch,
+						   "UPDATE sched.schedules SET last_event_at = $2"
+						   " WHERE schedule_id = $1",
+						   2, types),
+			 values, NULL, false, 0);
+	SPI_finish();
+
+	memset(&opts, 0, sizeof(opts));
+	opts.now = now;
+	opts.count_from_seq = first;
+	if (!schedule_process(id, &opts))
+		schedule_not_found(id);
+
+	/* what was fed now, and what the cursors still hold */
+	SPI_connect();
+	total = opts.counted + (first > 0 ? count_left(id, first) : 0);
+	SPI_finish();
+	scheduler_wake_at_commit();
+	return total;
+}
+
+/*
+ * sched.backfill(schedule_id text, start_at timestamptz, end_at timestamptz,
+ *		overlap text DEFAULT NULL) RETURNS bigint
+ */
+Datum
+sched_backfill(PG_FUNCTION_ARGS)
+{
+	char	   *id = text_arg(fcinfo, 0, "schedule_id");
+	ScheduleBackfill bf;
+
+	memset(&bf, 0, sizeof(bf));
+	if (PG_ARGISNULL(1))
+		null_error("start_at");
+	if (PG_ARGISNULL(2))
+		null_error("end_at");
+	bf.start_at = PG_GETARG_TIMESTAMPTZ(1);
+	bf.end_at = PG_GETARG_TIMESTAMPTZ(2);
+	if (!PG_ARGISNULL(3))
+	{
+		bf.has_overlap = true;
+		bf.overlap = schedule_overlap_from_text(text_to_cstring(PG_GETARG_TEXT_PP(3)),
+												"overlap");
+	}
+	schedule_check_backfill(&bf, "");
+	PG_RETURN_INT64(backfill(id, &bf, 1));
+}
+
+/* sched.backfill(schedule_id text, backfills jsonb) RETURNS bigint */
+Datum
+sched_backfill_list(PG_FUNCTION_ARGS)
+{
+	char	   *id = text_arg(fcinfo, 0, "schedule_id");
+	Jsonb	   *jb = jsonb_arg(fcinfo, 1, "backfills");
+	ScheduleBackfill *bfs;
+	int			n;
+
+	n = schedule_backfills_from_jsonb(jb, "backfills", &bfs);
+	PG_RETURN_INT64(backfill(id, bfs, n));
+}
+
+/* ---- update, delete ---- */
+
+static SPIPlanPtr plan_update;
+
+/*
+ * sched.update(schedule_id text, schedule jsonb,
+ *		conflict_token bigint DEFAULT NULL) RETURNS bigint
+ */
+Datum
+sched_update(PG_FUNCTION_ARGS)
+{
+	char	   *id = text_arg(fcinfo, 0, "schedule_id");
+	Jsonb	   *docjb = jsonb_arg(fcinfo, 1, "schedule");
+	ScheduleDoc doc;
+	TimestampTz now = schedule_clock();
+	LockedRow	row;
+	SpecJson	stored;
+	const Spec *spec;
+	TimestampTz nominal = 0;
+	bool		has_nominal;
+	ScheduleProcess opts;
+	Oid			types[12] = {TEXTOID, JSONBOID, JSONBOID, JSONBOID, BOOLOID,
+		BOOLOID, TEXTOID, BOOLOID, INT8OID, TIMESTAMPTZOID, INT8OID,
+	TIMESTAMPTZOID};
+	Datum		values[12];
+	char		nulls[12];
+
+	schedule_doc_from_jsonb(docjb, "schedule", &doc);
+
+	SPI_connect();
+	lock_row(id, &row);
+	if (!PG_ARGISNULL(2) && PG_GETARG_INT64(2) != row.token)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("conflict token mismatch"),
+				 errdetail("The schedule's conflict token is " INT64_FORMAT ", not " INT64_FORMAT ".",
+						   row.token, PG_GETARG_INT64(2)),
+				 errhint("Read the schedule again with sched.describe() and retry.")));
+
+	/* SEMANTICS.md 5: times before the update are discarded */
+	if (doc.has_spec)
+		spec = &doc.spec.spec;
+	else
+	{
+		spec_from_jsonb(row.spec, "schedule.spec", &stored);
+		spec = &stored.spec;
+	}
+	has_nominal = schedule_first_nominal_after(spec, now, &nominal);
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(id);
+	values[1] = doc.has_spec ? JsonbPGetDatum(spec_to_jsonb(&doc.spec)) : (Datum) 0;
+	nulls[1] = doc.has_spec ? ' ' : 'n';
+	values[2] = doc.has_action ?
+		JsonbPGetDatum(schedule_action_to_jsonb(&doc.action)) : (Datum) 0;
+	nulls[2] = doc.has_action ? ' ' : 'n';
+	values[3] = doc.has_policy ?
+		JsonbPGetDatum(schedule_policy_to_jsonb(&doc.policy)) : (Datum) 0;
+	nulls[3] = doc.has_policy ? ' ' : 'n';
+	values[4] = BoolGetDatum(doc.has_state);
+	values[5] = BoolGetDatum(doc.state.paused);
+	values[6] = CStringGetTextDatum(doc.state.note);
+	values[7] = BoolGetDatum(doc.state.limited_actions);
+	values[8] = Int64GetDatum(doc.state.remaining_actions);
+	values[9] = TimestampTzGetDatum(nominal);
+	nulls[9] = has_nominal ? ' ' : 'n';
+	values[10] = Int64GetDatum(schedule_new_token(row.token, now));
+	values[11] = TimestampTzGetDatum(now);
+	run_plan(schedule_plan(&plan_update,
+						   "UPDATE sched.schedules SET"
+						   " spec = COALESCE($2, spec),"
+						   " action = COALESCE($3, action),"
+						   " policy = COALESCE($4, policy),"
+						   " paused = CASE WHEN $5 THEN $6 ELSE paused END,"
+						   " note = CASE WHEN $5 THEN $7 ELSE note END,"
+						   " limited_actions = CASE WHEN $5 THEN $8"
+						   " ELSE limited_actions END,"
+						   " remaining_actions = CASE WHEN $5 THEN $9"
+						   " ELSE remaining_actions END,"
+						   " next_nominal = $10, conflict_token = $11,"
+						   " last_updated_at = $12, last_event_at = $12"
+						   " WHERE schedule_id = $1",
+						   12, types),
+			 values, nulls, false, 0);
+	SPI_finish();
+
+	opts = process_now(id, now);
+	scheduler_wake_at_commit();
+	PG_RETURN_INT64(opts.conflict_token);
+}
+
+static SPIPlanPtr plan_delete;
+
+/* sched.delete(schedule_id text) */
+Datum
+sched_delete(PG_FUNCTION_ARGS)
+{
+	char	   *id = text_arg(fcinfo, 0, "schedule_id");
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+
+	SPI_connect();
+	values[0] = CStringGetTextDatum(id);
+	/* buffer and backfills go with it (ON DELETE CASCADE); runs stay */
+	run_plan(schedule_plan(&plan_delete,
+						   "DELETE FROM sched.schedules WHERE schedule_id = $1",
+						   1, types),
+			 values, NULL, false, 0);
+	if (SPI_processed == 0)
+		schedule_not_found(id);
+	SPI_finish();
+	scheduler_wake_at_commit();
+	PG_RETURN_VOID();
+}

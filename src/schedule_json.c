@@ -1,0 +1,1127 @@
+/*-------------------------------------------------------------------------
+ *
+ * schedule_json.c
+ *	  The schedule document: {"action", "spec", "policy", "state"} read
+ *	  strictly into C structs, and the canonical JSON written back.
+ *
+ * Input is strict in the way of spec_json.c (SEMANTICS.md 6 and 9): an
+ * unknown key, a value of the wrong JSON type or a bad value is an ERROR
+ * with SQLSTATE 22023 that names the value by its path
+ * ("schedule.action.task_queue") and says what is wrong with it; a JSON null
+ * means the same as leaving the key out.  The spec part is read by
+ * spec_json.c.  Value errors read "invalid value for <path>: <reason>".
+ *
+ * Parts: a part that is given is read whole; keys it leaves out take their
+ * defaults (policy: overlap skip, catchup_window 365 days, pause_on_failure
+ * false; state: not paused, empty note, not limited).  That is what
+ * sched.update means by "replaces the parts given".
+ *
+ * Canonical output fills every default, so sched.describe() shows the
+ * effective policy and state, and reading the canonical document back
+ * gives the same schedule: the describe-then-update idiom of the README
+ * works on it unchanged.  Durations are written as ISO 8601 with days of
+ * 24 hours ("P365D", "PT10S", "PT1.5S"), as spec_json.c writes jitter.
+ *
+ * Decisions where SEMANTICS.md is silent:
+ *	 - catchup_window below 10 s is raised to 10 s (SEMANTICS 3), silently,
+ *	   as Temporal does; describe shows the raised value.
+ *	 - execution_timeout and run_timeout must be positive when given (leave
+ *	   them out for "no timeout"); durations have millisecond resolution.
+ *	 - retry_policy is Temporal's RetryPolicy: initial_interval (default
+ *	   1 s, positive), backoff_coefficient (default 2, at least 1),
+ *	   maximum_interval (default 100 x initial_interval, not below it),
+ *	   maximum_attempts (default 0 = unlimited), non_retryable_error_types
+ *	   (strings); stored with the defaults filled in.
+ *	 - action.memo and the schedule memo are JSON objects (Temporal's memo
+ *	   is a map); args is a JSON array.
+ *	 - limited_actions true with remaining_actions 0 is refused on input
+ *	   (SEMANTICS 4: "limited without a positive count"), although describe
+ *	   shows exactly that for an exhausted limited schedule; an update of
+ *	   such a schedule leaves "state" out or gives a new count.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "common/int.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include "schedule_json.h"
+
+/* Unix seconds of PostgreSQL's epoch, 2000-01-01 00:00:00 UTC. */
+#define PG_EPOCH_UNIX_SECS \
+	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)
+
+/* Durations above this are refused, as in spec_json.c. */
+#define MAX_DURATION_MS		(INT64CONST(200) * 366 * 86400 * 1000)
+
+/* At most this many bytes of a value are quoted back in a message. */
+#define SHOW_MAX			100
+
+#define DURATION_HINT "Write a duration as PostgreSQL interval text ('90 minutes'), ISO 8601 ('PT1H30M') or a number of seconds."
+#define TIME_HINT "Write times in RFC 3339 with an explicit UTC offset or Z, e.g. \"2022-03-23T12:00:00Z\"."
+#define OVERLAP_HINT "Valid policies are: skip, buffer_one, buffer_all, cancel_other, terminate_other, allow_all."
+
+/* "invalid value for <path>: <reason>", the one shape of value errors. */
+#define value_error(path, hint, ...) \
+	ereport(ERROR, \
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE), \
+			 errmsg("invalid value for %s: %s", (path), psprintf(__VA_ARGS__)), \
+			 (hint) ? errhint("%s", (const char *) (hint)) : 0))
+
+typedef struct JsonItem
+{
+	char	   *key;			/* NULL for array elements */
+	JsonbValue	value;
+} JsonItem;
+
+static void type_error(const char *path, const char *expected,
+					   const JsonbValue *v) pg_attribute_noreturn();
+static void missing_key(const char *key, const char *path) pg_attribute_noreturn();
+
+/* ---- reading JSON values ---- */
+
+static bool
+is_container(const JsonbValue *v, bool array)
+{
+	return v->type == jbvBinary &&
+		!JsonContainerIsScalar(v->val.binary.data) &&
+		(array ? JsonContainerIsArray(v->val.binary.data)
+		 : JsonContainerIsObject(v->val.binary.data));
+}
+
+static const char *
+json_type_name(const JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return "null";
+		case jbvString:
+			return "a string";
+		case jbvNumeric:
+			return "a number";
+		case jbvBool:
+			return "a boolean";
+		case jbvArray:
+			return "an array";
+		case jbvObject:
+			return "an object";
+		case jbvBinary:
+			return JsonContainerIsArray(v->val.binary.data) ? "an array" :
+				"an object";
+		default:
+			return "an unknown JSON value";
+	}
+}
+
+static void
+type_error(const char *path, const char *expected, const JsonbValue *v)
+{
+	value_error(path, NULL, "expected %s, found %s", expected,
+				json_type_name(v));
+}
+
+static void
+missing_key(const char *key, const char *path)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("missing key \"%s\" in %s", key, path)));
+}
+
+/* A string quoted for a message, cut at SHOW_MAX bytes (on a character). */
+static char *
+show_text(const char *s, int len)
+{
+	int			cut = len;
+
+	if (len > SHOW_MAX)
+		cut = pg_mbcliplen(s, len, SHOW_MAX);
+	return psprintf("\"%.*s%s\"", cut, s, cut < len ? "..." : "");
+}
+
+static char *
+show_string(const JsonbValue *v)
+{
+	return show_text(v->val.string.val, v->val.string.len);
+}
+
+/* The root of a jsonb document as a value (scalars unwrapped). */
+static void
+root_value(Jsonb *jb, JsonbValue *root)
+{
+	if (JB_ROOT_IS_SCALAR(jb))
+	{
+		if (!JsonbExtractScalar(&jb->root, root))
+			elog(ERROR, "could not extract a scalar from a scalar jsonb");
+	}
+	else
+	{
+		root->type = jbvBinary;
+		root->val.binary.data = &jb->root;
+		root->val.binary.len = VARSIZE(jb) - VARHDRSZ;
+	}
+}
+
+/* The items of an object (key and value) or of an array (value only). */
+static int
+json_items(const JsonbValue *v, JsonItem **items)
+{
+	JsonbContainer *c = v->val.binary.data;
+	JsonbIterator *it = JsonbIteratorInit(c);
+	JsonbIteratorToken tok;
+	JsonbValue	jv;
+	int			n = 0;
+	char	   *key = NULL;
+
+	*items = palloc(sizeof(JsonItem) * Max(JsonContainerSize(c), 1));
+	while ((tok = JsonbIteratorNext(&it, &jv, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			key = pnstrdup(jv.val.string.val, jv.val.string.len);
+		else if (tok == WJB_VALUE || tok == WJB_ELEM)
+		{
+			(*items)[n].key = (tok == WJB_VALUE) ? key : NULL;
+			(*items)[n].value = jv;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Finds key in a NULL-terminated list; else an error listing the keys. */
+static int
+key_index(const char *key, const char *const *keys, const char *path)
+{
+	StringInfoData valid;
+
+	for (int i = 0; keys[i] != NULL; i++)
+		if (strcmp(key, keys[i]) == 0)
+			return i;
+
+	initStringInfo(&valid);
+	for (int i = 0; keys[i] != NULL; i++)
+		appendStringInfo(&valid, "%s%s", i == 0 ? "" : ", ", keys[i]);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown key %s in %s", show_text(key, strlen(key)), path),
+			 errhint("Valid keys are: %s.", valid.data)));
+	pg_unreachable();
+}
+
+/*
+ * Reads an object's keys into vals[] (indexed like keys[]; NULL when absent
+ * or JSON null).
+ */
+static void
+object_keys(const JsonbValue *v, const char *path, const char *const *keys,
+			const JsonbValue **vals, int nkeys)
+{
+	JsonItem   *items;
+	int			n;
+
+	if (!is_container(v, false))
+		type_error(path, "an object", v);
+	for (int k = 0; k < nkeys; k++)
+		vals[k] = NULL;
+	n = json_items(v, &items);
+	for (int i = 0; i < n; i++)
+	{
+		int			k = key_index(items[i].key, keys, path);
+
+		if (items[i].value.type != jbvNull)
+			vals[k] = &items[i].value;
+	}
+}
+
+static char *
+key_path(const char *path, const char *key)
+{
+	return psprintf("%s.%s", path, key);
+}
+
+static bool
+json_bool(const JsonbValue *v, const char *path)
+{
+	if (v->type != jbvBool)
+		type_error(path, "a boolean", v);
+	return v->val.boolean;
+}
+
+/* A non-empty string (empty ones are refused unless allow_empty). */
+static char *
+json_string(const JsonbValue *v, const char *path, bool allow_empty)
+{
+	if (v->type != jbvString)
+		type_error(path, "a string", v);
+	if (!allow_empty && v->val.string.len == 0)
+		value_error(path, NULL, "the empty string is not allowed");
+	return pnstrdup(v->val.string.val, v->val.string.len);
+}
+
+/*
+ * An integer in [min, max].  jsonb keeps a number's decimal text exactly
+ * (5.0 stays 5.0): a fraction of zeros is still an integer.
+ */
+static int64
+json_int(const JsonbValue *v, const char *path, int64 min, int64 max)
+{
+	char	   *s;
+	const char *p;
+	bool		negative = false;
+	bool		overflow = false;
+	int64		x = 0;
+
+	if (v->type != jbvNumeric)
+		type_error(path, "an integer", v);
+	s = DatumGetCString(DirectFunctionCall1(numeric_out,
+											NumericGetDatum(v->val.numeric)));
+	p = s;
+	if (*p == '-')
+	{
+		negative = true;
+		p++;
+	}
+	for (; isdigit((unsigned char) *p); p++)
+	{
+		if (pg_mul_s64_overflow(x, 10, &x) ||
+			pg_add_s64_overflow(x, *p - '0', &x))
+			overflow = true;
+	}
+	if (*p == '.')
+		for (p++; *p == '0'; p++)
+			;
+	if (*p != '\0')
+		value_error(path, NULL, "%s is not an integer", s);
+	if (negative)
+		x = -x;
+	if (overflow || x < min)
+		value_error(path, NULL, "%s is out of range " INT64_FORMAT "-" INT64_FORMAT,
+					s, min, max);
+	if (x > max)
+		value_error(path, NULL, "%s is out of range " INT64_FORMAT "-" INT64_FORMAT,
+					s, min, max);
+	return x;
+}
+
+/* ---- durations ---- */
+
+/*
+ * Durations are read as spec_json.c reads jitter (the same forms, limits
+ * and wording): a JSON number of seconds, or PostgreSQL interval text or
+ * ISO 8601, parsed without throwing so the error names the field; months
+ * and years are refused (no fixed length), a day is 24 hours.
+ */
+
+/* Does a PostgreSQL interval text use units without a fixed length? */
+static bool
+uses_months(char **field, int *ftype, int nf)
+{
+	for (int i = 0; i < nf; i++)
+	{
+		int			val;
+
+		if (ftype[i] != DTK_STRING && ftype[i] != DTK_SPECIAL)
+			continue;
+		if (DecodeUnits(i, field[i], &val) == UNITS &&
+			(val == DTK_MONTH || val == DTK_YEAR || val == DTK_DECADE ||
+			 val == DTK_CENTURY || val == DTK_MILLENNIUM))
+			return true;
+	}
+	return false;
+}
+
+/* ISO 8601 designators Y or M before T, or the alternative format. */
+static bool
+iso_uses_months(const char *s)
+{
+	for (const char *p = s + 1; *p && *p != 'T'; p++)
+	{
+		if (*p == 'Y' || *p == 'M')
+			return true;
+		if ((isdigit((unsigned char) *p) || *p == '.' || *p == ',') &&
+			(p[1] == '-' || p[1] == 'T' || p[1] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* A duration in whole milliseconds, 0 to 200 years. */
+static int64
+duration_ms(const JsonbValue *v, const char *path)
+{
+	int64		usec;
+	char	   *shown;
+
+	if (v->type == jbvNumeric)
+	{
+		char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out,
+															NumericGetDatum(v->val.numeric)));
+		bool		have_error = false;
+		Numeric		ms;
+		Datum		rounded;
+
+		shown = strlen(s) > 40 ? psprintf("%.37s...", s) : s;
+		if (s[0] == '-' && strspn(s, "-0.") != strlen(s))
+			value_error(path, NULL, "duration %s is negative", shown);
+		/* seconds to milliseconds, exactly */
+		ms = numeric_mul_opt_error(v->val.numeric, int64_to_numeric(1000),
+								   &have_error);
+		if (have_error ||
+			DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(ms),
+											  NumericGetDatum(int64_to_numeric(MAX_DURATION_MS)))) > 0)
+			value_error(path, NULL, "duration %s is longer than 200 years",
+						shown);
+		rounded = DirectFunctionCall2(numeric_round, NumericGetDatum(ms),
+									  Int32GetDatum(0));
+		if (!DatumGetBool(DirectFunctionCall2(numeric_eq, rounded,
+											  NumericGetDatum(ms))))
+			value_error(path, NULL, "duration %s is not a whole number of milliseconds",
+						shown);
+		usec = DatumGetInt64(DirectFunctionCall1(numeric_int8, rounded)) * 1000;
+	}
+	else if (v->type == jbvString)
+	{
+		char	   *str = pnstrdup(v->val.string.val, v->val.string.len);
+		struct pg_itm_in itm;
+		char		workbuf[256];
+		char	   *field[MAXDATEFIELDS];
+		int			ftype[MAXDATEFIELDS];
+		int			nf;
+		int			dtype = DTK_DELTA;
+		int			dterr;
+		bool		months;
+
+		shown = show_string(v);
+		memset(&itm, 0, sizeof(itm));
+
+		/* as interval_in does, without its ereport */
+		dterr = ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
+							  MAXDATEFIELDS, &nf);
+		if (dterr == 0)
+			dterr = DecodeInterval(field, ftype, nf, INTERVAL_FULL_RANGE,
+								   &dtype, &itm);
+		if (dterr == 0)
+			months = uses_months(field, ftype, nf);
+		else if (dterr == DTERR_BAD_FORMAT)
+		{
+			memset(&itm, 0, sizeof(itm));
+			dterr = DecodeISO8601Interval(str, &dtype, &itm);
+			months = dterr == 0 && iso_uses_months(str);
+		}
+		else
+			months = false;
+
+		if (dterr == DTERR_FIELD_OVERFLOW || dterr == DTERR_INTERVAL_OVERFLOW)
+			value_error(path, NULL, "duration %s is out of range", shown);
+		if (dterr != 0 || dtype != DTK_DELTA)
+			value_error(path, DURATION_HINT, "%s is not a duration", shown);
+		if (months || itm.tm_mon != 0 || itm.tm_year != 0)
+			value_error(path, "Use days, e.g. '30 days'.",
+						"months and years are not allowed in %s, they have no fixed length",
+						shown);
+		/* days of 24 hours; past int64, the sign of the days decides */
+		if (pg_mul_s64_overflow((int64) itm.tm_mday, USECS_PER_DAY, &usec) ||
+			pg_add_s64_overflow(usec, itm.tm_usec, &usec))
+			usec = itm.tm_mday < 0 ? -1 : PG_INT64_MAX;
+		if (usec < 0)
+			value_error(path, NULL, "duration %s is negative", shown);
+		if (usec > MAX_DURATION_MS * 1000)
+			value_error(path, NULL, "duration %s is longer than 200 years",
+						shown);
+		if (usec % 1000 != 0)
+			value_error(path, NULL, "duration %s is not a whole number of milliseconds",
+						shown);
+	}
+	else
+	{
+		type_error(path, "a duration (a string or a number of seconds)", v);
+	}
+	return usec / 1000;
+}
+
+static int64
+positive_duration_ms(const JsonbValue *v, const char *path)
+{
+	int64		ms = duration_ms(v, path);
+
+	if (ms == 0)
+		value_error(path, NULL, "a duration of zero is not allowed");
+	return ms;
+}
+
+/* ISO 8601 with days of 24 hours: "P1DT2H", "PT1H30M", "PT0.5S", "PT0S". */
+static char *
+format_duration_ms(int64 ms)
+{
+	StringInfoData b;
+	int64		days = ms / 86400000;
+	int64		rem = ms % 86400000;
+	int			h = (int) (rem / 3600000),
+				m = (int) (rem / 60000 % 60),
+				s = (int) (rem / 1000 % 60),
+				frac = (int) (rem % 1000);
+
+	initStringInfo(&b);
+	appendStringInfoChar(&b, 'P');
+	if (days > 0)
+		appendStringInfo(&b, INT64_FORMAT "D", days);
+	if (rem > 0 || days == 0)
+	{
+		appendStringInfoChar(&b, 'T');
+		if (h > 0)
+			appendStringInfo(&b, "%dH", h);
+		if (m > 0)
+			appendStringInfo(&b, "%dM", m);
+		if (s > 0 || frac > 0 || rem == 0)
+		{
+			appendStringInfo(&b, "%d", s);
+			if (frac > 0)
+			{
+				char		digits[4];
+
+				snprintf(digits, sizeof(digits), "%03d", frac);
+				for (int i = 2; i > 0 && digits[i] == '0'; i--)
+					digits[i] = '\0';
+				appendStringInfo(&b, ".%s", digits);
+			}
+			appendStringInfoChar(&b, 'S');
+		}
+	}
+	return b.data;
+}
+
+/* ---- building JSON ---- */
+
+void
+schedule_push_key(JsonbParseState **st, const char *key)
+{
+	JsonbValue	k;
+
+	k.type = jbvString;
+	k.val.string.val = pstrdup(key);
+	k.val.string.len = strlen(key);
+	pushJsonbValue(st, WJB_KEY, &k);
+}
+
+void
+schedule_push_text(JsonbParseState **st, JsonbIteratorToken tok,
+				   const char *s)
+{
+	JsonbValue	v;
+
+	/* the parse state keeps the pointer: give it a copy that lasts */
+	v.type = jbvString;
+	v.val.string.val = pstrdup(s);
+	v.val.string.len = strlen(s);
+	pushJsonbValue(st, tok, &v);
+}
+
+void
+schedule_push_int(JsonbParseState **st, JsonbIteratorToken tok, int64 x)
+{
+	JsonbValue	v;
+
+	v.type = jbvNumeric;
+	v.val.numeric = int64_to_numeric(x);
+	pushJsonbValue(st, tok, &v);
+}
+
+void
+schedule_push_bool(JsonbParseState **st, JsonbIteratorToken tok, bool b)
+{
+	JsonbValue	v;
+
+	v.type = jbvBool;
+	v.val.boolean = b;
+	pushJsonbValue(st, tok, &v);
+}
+
+void
+schedule_push_time(JsonbParseState **st, JsonbIteratorToken tok,
+				   TimestampTz ts)
+{
+	schedule_push_text(st, tok, schedule_format_time(ts));
+}
+
+void
+schedule_push_jsonb(JsonbParseState **st, JsonbIteratorToken tok, Jsonb *jb)
+{
+	JsonbValue	v;
+
+	if (jb == NULL)
+	{
+		v.type = jbvNull;
+		pushJsonbValue(st, tok, &v);
+		return;
+	}
+	/* pushJsonbValue unpacks a binary value, scalars included */
+	v.type = jbvBinary;
+	v.val.binary.data = &jb->root;
+	v.val.binary.len = VARSIZE(jb) - VARHDRSZ;
+	pushJsonbValue(st, tok, &v);
+}
+
+static void
+push_duration(JsonbParseState **st, const char *key, int64 ms)
+{
+	schedule_push_key(st, key);
+	schedule_push_text(st, WJB_VALUE, format_duration_ms(ms));
+}
+
+/* ---- instants ---- */
+
+spec_time
+schedule_ts_to_spec(TimestampTz ts)
+{
+	int64		secs = ts / USECS_PER_SEC;
+
+	if (ts % USECS_PER_SEC < 0)
+		secs--;
+	return secs + PG_EPOCH_UNIX_SECS;
+}
+
+TimestampTz
+schedule_spec_to_ts(spec_time t)
+{
+	return (t - PG_EPOCH_UNIX_SECS) * USECS_PER_SEC;
+}
+
+char *
+schedule_format_time(TimestampTz ts)
+{
+	char		buf[SPEC_TIME_TEXT_LEN];
+	int64		frac;
+	char		digits[8];
+	int			len;
+
+	if (TIMESTAMP_NOT_FINITE(ts))
+		return pstrdup(TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" : "infinity");
+	spec_format_time(schedule_ts_to_spec(ts), buf);
+	frac = ts - schedule_spec_to_ts(schedule_ts_to_spec(ts));
+	if (frac == 0)
+		return pstrdup(buf);
+	snprintf(digits, sizeof(digits), "%06d", (int) frac);
+	len = 6;
+	while (len > 1 && digits[len - 1] == '0')
+		len--;
+	/* "YYYY-MM-DDTHH:MM:SS" + ".fff" + "Z" */
+	return psprintf("%.19s.%.*sZ", buf, len, digits);
+}
+
+static TimestampTz
+json_time(const JsonbValue *v, const char *path)
+{
+	spec_time	t;
+	int32_t		frac_us;
+	SpecError	err;
+	int64		usec;
+
+	if (v->type != jbvString)
+		type_error(path, "a string", v);
+	if (!spec_parse_time(v->val.string.val, v->val.string.len, &t, &frac_us,
+						 &err))
+		value_error(path, TIME_HINT, "%s", err.message);
+	if (pg_sub_s64_overflow(t, PG_EPOCH_UNIX_SECS, &usec) ||
+		pg_mul_s64_overflow(usec, USECS_PER_SEC, &usec) ||
+		pg_add_s64_overflow(usec, frac_us, &usec) ||
+		!IS_VALID_TIMESTAMP(usec))
+		value_error(path, TIME_HINT, "%s is out of range", show_string(v));
+	return usec;
+}
+
+/* ---- retry policy ---- */
+
+static const char *const retry_keys[] = {
+	"initial_interval", "backoff_coefficient", "maximum_interval",
+	"maximum_attempts", "non_retryable_error_types", NULL
+};
+
+static Jsonb *
+retry_policy_from_value(const JsonbValue *v, const char *path)
+{
+	const JsonbValue *val[5];
+	int64		initial = 1000;
+	int64		maximum;
+	int64		attempts = 0;
+	Numeric		coefficient = int64_to_numeric(2);
+	JsonItem   *types = NULL;
+	int			ntypes = 0;
+	JsonbParseState *st = NULL;
+	JsonbValue	num;
+
+	object_keys(v, path, retry_keys, val, 5);
+	if (val[0])
+		initial = positive_duration_ms(val[0], key_path(path, retry_keys[0]));
+	if (val[1])
+	{
+		char	   *kpath = key_path(path, retry_keys[1]);
+
+		if (val[1]->type != jbvNumeric)
+			type_error(kpath, "a number", val[1]);
+		coefficient = val[1]->val.numeric;
+		if (DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+											  NumericGetDatum(coefficient),
+											  NumericGetDatum(int64_to_numeric(1)))) < 0)
+			value_error(kpath, NULL, "backoff coefficient %s is less than 1",
+						DatumGetCString(DirectFunctionCall1(numeric_out,
+															NumericGetDatum(coefficient))));
+	}
+	maximum = initial * 100;
+	if (val[2])
+	{
+		char	   *kpath = key_path(path, retry_keys[2]);
+
+		maximum = positive_duration_ms(val[2], kpath);
+		if (maximum < initial)
+			value_error(kpath, NULL, "maximum interval %s is less than the initial interval %s",
+						format_duration_ms(maximum), format_duration_ms(initial));
+	}
+	if (val[3])
+		attempts = json_int(val[3], key_path(path, retry_keys[3]), 0,
+							PG_INT32_MAX);
+	if (val[4])
+	{
+		char	   *kpath = key_path(path, retry_keys[4]);
+
+		if (!is_container(val[4], true))
+			type_error(kpath, "an array of strings", val[4]);
+		ntypes = json_items(val[4], &types);
+		for (int i = 0; i < ntypes; i++)
+			(void) json_string(&types[i].value, psprintf("%s[%d]", kpath, i),
+							   false);
+	}
+
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	push_duration(&st, "initial_interval", initial);
+	schedule_push_key(&st, "backoff_coefficient");
+	num.type = jbvNumeric;
+	num.val.numeric = coefficient;
+	pushJsonbValue(&st, WJB_VALUE, &num);
+	push_duration(&st, "maximum_interval", maximum);
+	schedule_push_key(&st, "maximum_attempts");
+	schedule_push_int(&st, WJB_VALUE, attempts);
+	schedule_push_key(&st, "non_retryable_error_types");
+	pushJsonbValue(&st, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 0; i < ntypes; i++)
+		pushJsonbValue(&st, WJB_ELEM, &types[i].value);
+	pushJsonbValue(&st, WJB_END_ARRAY, NULL);
+	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+}
+
+/* ---- action ---- */
+
+enum
+{
+	A_WORKFLOW,
+	A_ARGS,
+	A_ID,
+	A_TASK_QUEUE,
+	A_EXECUTION_TIMEOUT,
+	A_RUN_TIMEOUT,
+	A_RETRY_POLICY,
+	A_MEMO,
+	A_COUNT
+};
+
+static const char *const action_keys[] = {
+	"workflow", "args", "id", "task_queue", "execution_timeout",
+	"run_timeout", "retry_policy", "memo", NULL
+};
+
+/*
+ * Keys of sched.start_workflow that a schedule's action refuses by name
+ * (SEMANTICS.md 2), rather than as unknown keys.
+ */
+static void
+refuse_start_keys(const JsonbValue *v, const char *path)
+{
+	JsonItem   *items;
+	int			n;
+
+	if (!is_container(v, false))
+		return;
+	n = json_items(v, &items);
+	for (int i = 0; i < n; i++)
+	{
+		if (items[i].value.type == jbvNull)
+			continue;
+		if (strcmp(items[i].key, "cron_schedule") == 0)
+			value_error(key_path(path, "cron_schedule"),
+						"The schedule's spec says when its workflows start; sched.start_workflow takes cron_schedule.",
+						"a schedule's action cannot have a cron schedule");
+		if (strcmp(items[i].key, "start_delay") == 0)
+			value_error(key_path(path, "start_delay"),
+						"The schedule's spec says when its workflows start; sched.start_workflow takes start_delay.",
+						"a schedule's action cannot have a start delay");
+	}
+}
+
+static void
+action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
+{
+	const JsonbValue *val[A_COUNT];
+	char	   *kpath[A_COUNT];
+
+	memset(out, 0, sizeof(*out));
+	refuse_start_keys(v, path);
+	object_keys(v, path, action_keys, val, A_COUNT);
+	for (int k = 0; k < A_COUNT; k++)
+		kpath[k] = key_path(path, action_keys[k]);
+
+	if (val[A_WORKFLOW] == NULL)
+		missing_key("workflow", path);
+	if (val[A_ID] == NULL)
+		missing_key("id", path);
+	if (val[A_TASK_QUEUE] == NULL)
+		missing_key("task_queue", path);
+	out->workflow = json_string(val[A_WORKFLOW], kpath[A_WORKFLOW], false);
+	out->id = json_string(val[A_ID], kpath[A_ID], false);
+	if (strlen(out->id) > SCHEDULE_ACTION_ID_MAX)
+		value_error(kpath[A_ID],
+					"Workflow ids are the id, \"-\" and the nominal time, at most 1000 bytes.",
+					"id of %d bytes is longer than the limit of %d",
+					(int) strlen(out->id), SCHEDULE_ACTION_ID_MAX);
+	out->task_queue = json_string(val[A_TASK_QUEUE], kpath[A_TASK_QUEUE],
+								  false);
+	if (strlen(out->task_queue) > SCHEDULE_TASK_QUEUE_MAX)
+		value_error(kpath[A_TASK_QUEUE], NULL,
+					"task queue name of %d bytes is longer than the limit of %d",
+					(int) strlen(out->task_queue), SCHEDULE_TASK_QUEUE_MAX);
+
+	if (val[A_ARGS])
+	{
+		if (!is_container(val[A_ARGS], true))
+			type_error(kpath[A_ARGS], "an array", val[A_ARGS]);
+		out->args = JsonbValueToJsonb((JsonbValue *) val[A_ARGS]);
+	}
+	else
+		out->args = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+													   CStringGetDatum("[]")));
+	if (val[A_EXECUTION_TIMEOUT])
+		out->execution_timeout_ms =
+			positive_duration_ms(val[A_EXECUTION_TIMEOUT],
+								 kpath[A_EXECUTION_TIMEOUT]);
+	if (val[A_RUN_TIMEOUT])
+		out->run_timeout_ms = positive_duration_ms(val[A_RUN_TIMEOUT],
+												   kpath[A_RUN_TIMEOUT]);
+	if (val[A_RETRY_POLICY])
+		out->retry_policy = retry_policy_from_value(val[A_RETRY_POLICY],
+													kpath[A_RETRY_POLICY]);
+	if (val[A_MEMO])
+	{
+		if (!is_container(val[A_MEMO], false))
+			type_error(kpath[A_MEMO], "an object", val[A_MEMO]);
+		out->memo = JsonbValueToJsonb((JsonbValue *) val[A_MEMO]);
+	}
+}
+
+void
+schedule_action_from_jsonb(Jsonb *jb, const char *path, ScheduleAction *out)
+{
+	JsonbValue	root;
+
+	root_value(jb, &root);
+	action_from_value(&root, path, out);
+}
+
+Jsonb *
+schedule_action_to_jsonb(const ScheduleAction *a)
+{
+	JsonbParseState *st = NULL;
+
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	schedule_push_key(&st, "workflow");
+	schedule_push_text(&st, WJB_VALUE, a->workflow);
+	schedule_push_key(&st, "args");
+	schedule_push_jsonb(&st, WJB_VALUE, a->args);
+	schedule_push_key(&st, "id");
+	schedule_push_text(&st, WJB_VALUE, a->id);
+	schedule_push_key(&st, "task_queue");
+	schedule_push_text(&st, WJB_VALUE, a->task_queue);
+	if (a->execution_timeout_ms > 0)
+		push_duration(&st, "execution_timeout", a->execution_timeout_ms);
+	if (a->run_timeout_ms > 0)
+		push_duration(&st, "run_timeout", a->run_timeout_ms);
+	if (a->retry_policy)
+	{
+		schedule_push_key(&st, "retry_policy");
+		schedule_push_jsonb(&st, WJB_VALUE, a->retry_policy);
+	}
+	if (a->memo)
+	{
+		schedule_push_key(&st, "memo");
+		schedule_push_jsonb(&st, WJB_VALUE, a->memo);
+	}
+	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+}
+
+/* ---- policy ---- */
+
+static const char *const policy_keys[] = {
+	"overlap", "catchup_window", "pause_on_failure", NULL
+};
+
+void
+schedule_policy_default(SchedulePolicy *out)
+{
+	out->overlap = DISPATCH_SKIP;
+	out->catchup_window_ms = SCHEDULE_CATCHUP_DEFAULT_MS;
+	out->pause_on_failure = false;
+}
+
+static DispatchOverlap
+overlap_from_value(const JsonbValue *v, const char *path)
+{
+	DispatchOverlap o;
+
+	if (v->type != jbvString)
+		type_error(path, "a string", v);
+	if (!dispatch_overlap_from_name(v->val.string.val, v->val.string.len, &o))
+		value_error(path, OVERLAP_HINT, "unknown overlap policy %s",
+					show_string(v));
+	return o;
+}
+
+DispatchOverlap
+schedule_overlap_from_text(const char *name, const char *path)
+{
+	DispatchOverlap o;
+
+	if (!dispatch_overlap_from_name(name, strlen(name), &o))
+		value_error(path, OVERLAP_HINT, "unknown overlap policy %s",
+					show_text(name, strlen(name)));
+	return o;
+}
+
+static void
+policy_from_value(const JsonbValue *v, const char *path, SchedulePolicy *out)
+{
+	const JsonbValue *val[3];
+
+	schedule_policy_default(out);
+	object_keys(v, path, policy_keys, val, 3);
+	if (val[0])
+		out->overlap = overlap_from_value(val[0], key_path(path, "overlap"));
+	if (val[1])
+	{
+		/* SEMANTICS.md 3: "minimum 10 s: smaller values are raised to 10 s" */
+		out->catchup_window_ms = Max(duration_ms(val[1],
+												 key_path(path, "catchup_window")),
+									 SCHEDULE_CATCHUP_MIN_MS);
+	}
+	if (val[2])
+		out->pause_on_failure = json_bool(val[2],
+										  key_path(path, "pause_on_failure"));
+}
+
+void
+schedule_policy_from_jsonb(Jsonb *jb, const char *path, SchedulePolicy *out)
+{
+	JsonbValue	root;
+
+	root_value(jb, &root);
+	policy_from_value(&root, path, out);
+}
+
+Jsonb *
+schedule_policy_to_jsonb(const SchedulePolicy *p)
+{
+	JsonbParseState *st = NULL;
+
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	schedule_push_key(&st, "overlap");
+	schedule_push_text(&st, WJB_VALUE, dispatch_overlap_names[p->overlap]);
+	push_duration(&st, "catchup_window", p->catchup_window_ms);
+	schedule_push_key(&st, "pause_on_failure");
+	schedule_push_bool(&st, WJB_VALUE, p->pause_on_failure);
+	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+}
+
+/* ---- state ---- */
+
+static const char *const state_keys[] = {
+	"paused", "note", "limited_actions", "remaining_actions", NULL
+};
+
+void
+schedule_state_default(ScheduleState *out)
+{
+	out->paused = false;
+	out->note = pstrdup("");
+	out->limited_actions = false;
+	out->remaining_actions = 0;
+}
+
+static void
+state_from_value(const JsonbValue *v, const char *path, ScheduleState *out)
+{
+	const JsonbValue *val[4];
+
+	schedule_state_default(out);
+	object_keys(v, path, state_keys, val, 4);
+	if (val[0])
+		out->paused = json_bool(val[0], key_path(path, "paused"));
+	if (val[1])
+	{
+		char	   *kpath = key_path(path, "note");
+
+		out->note = json_string(val[1], kpath, true);
+		if (strlen(out->note) > SCHEDULE_NOTE_MAX)
+			value_error(kpath, NULL, "note of %d bytes is longer than the limit of %d",
+						(int) strlen(out->note), SCHEDULE_NOTE_MAX);
+	}
+	if (val[2])
+		out->limited_actions = json_bool(val[2],
+										 key_path(path, "limited_actions"));
+	if (val[3])
+		out->remaining_actions = json_int(val[3],
+										  key_path(path, "remaining_actions"),
+										  0, PG_INT64_MAX);
+
+	/* SEMANTICS.md 4: limited needs a positive count, a count needs limited */
+	if (out->limited_actions && out->remaining_actions == 0)
+		value_error(path,
+					"Give remaining_actions a positive count, or set limited_actions to false.",
+					"limited_actions is true but remaining_actions is 0");
+	if (!out->limited_actions && out->remaining_actions > 0)
+		value_error(path,
+					"Set limited_actions to true to limit the schedule to remaining_actions actions.",
+					"remaining_actions is " INT64_FORMAT " but limited_actions is false",
+					out->remaining_actions);
+}
+
+Jsonb *
+schedule_state_to_jsonb(const ScheduleState *s)
+{
+	JsonbParseState *st = NULL;
+
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	schedule_push_key(&st, "paused");
+	schedule_push_bool(&st, WJB_VALUE, s->paused);
+	schedule_push_key(&st, "note");
+	schedule_push_text(&st, WJB_VALUE, s->note);
+	schedule_push_key(&st, "limited_actions");
+	schedule_push_bool(&st, WJB_VALUE, s->limited_actions);
+	schedule_push_key(&st, "remaining_actions");
+	schedule_push_int(&st, WJB_VALUE, s->remaining_actions);
+	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+}
+
+/* ---- the document ---- */
+
+static const char *const doc_keys[] = {
+	"action", "spec", "policy", "state", NULL
+};
+
+void
+schedule_doc_from_jsonb(Jsonb *jb, const char *path, ScheduleDoc *out)
+{
+	JsonbValue	root;
+	const JsonbValue *val[4];
+
+	memset(out, 0, sizeof(*out));
+	root_value(jb, &root);
+	object_keys(&root, path, doc_keys, val, 4);
+
+	/* in document order, so the first problem reported is the first one */
+	if (val[0])
+	{
+		action_from_value(val[0], key_path(path, "action"), &out->action);
+		out->has_action = true;
+	}
+	if (val[1])
+	{
+		spec_from_jsonb_value(val[1], key_path(path, "spec"), &out->spec);
+		out->has_spec = true;
+	}
+	if (val[2])
+	{
+		policy_from_value(val[2], key_path(path, "policy"), &out->policy);
+		out->has_policy = true;
+	}
+	else
+		schedule_policy_default(&out->policy);
+	if (val[3])
+	{
+		state_from_value(val[3], key_path(path, "state"), &out->state);
+		out->has_state = true;
+	}
+	else
+		schedule_state_default(&out->state);
+}
+
+/* ---- backfill requests ---- */
+
+static const char *const backfill_keys[] = {
+	"start_at", "end_at", "overlap", NULL
+};
+
+void
+schedule_check_backfill(const ScheduleBackfill *bf, const char *path)
+{
+	const char *sep = path[0] ? "." : "";
+
+	if (TIMESTAMP_NOT_FINITE(bf->start_at))
+		value_error(psprintf("%s%sstart_at", path, sep), NULL,
+					"%s is not a time a backfill can start at",
+					schedule_format_time(bf->start_at));
+	if (TIMESTAMP_NOT_FINITE(bf->end_at))
+		value_error(psprintf("%s%send_at", path, sep), NULL,
+					"%s is not a time a backfill can end at",
+					schedule_format_time(bf->end_at));
+	if (bf->end_at < bf->start_at)
+		value_error(psprintf("%s%send_at", path, sep),
+					"A backfill covers start_at to end_at, both included.",
+					"%s is before start_at %s",
+					schedule_format_time(bf->end_at),
+					schedule_format_time(bf->start_at));
+}
+
+int
+schedule_backfills_from_jsonb(Jsonb *jb, const char *path,
+							  ScheduleBackfill **out)
+{
+	JsonbValue	root;
+	JsonItem   *items;
+	int			n;
+
+	root_value(jb, &root);
+	if (!is_container(&root, true))
+		type_error(path, "an array of backfill ranges", &root);
+	n = json_items(&root, &items);
+	*out = palloc0(sizeof(ScheduleBackfill) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		char	   *ipath = psprintf("%s[%d]", path, i);
+		const JsonbValue *val[3];
+		ScheduleBackfill *bf = &(*out)[i];
+
+		object_keys(&items[i].value, ipath, backfill_keys, val, 3);
+		if (val[0] == NULL)
+			missing_key("start_at", ipath);
+		if (val[1] == NULL)
+			missing_key("end_at", ipath);
+		bf->start_at = json_time(val[0], key_path(ipath, "start_at"));
+		bf->end_at = json_time(val[1], key_path(ipath, "end_at"));
+		if (val[2])
+		{
+			bf->has_overlap = true;
+			bf->overlap = overlap_from_value(val[2],
+											 key_path(ipath, "overlap"));
+		}
+		schedule_check_backfill(bf, ipath);
+	}
+	return n;
+}

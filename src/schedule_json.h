@@ -1,0 +1,133 @@
+/*-------------------------------------------------------------------------
+ *
+ * schedule_json.h
+ *	  The schedule document as JSON: {"action", "spec", "policy", "state"},
+ *	  read strictly into C structs and written back in canonical form.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PG_SCHED_SCHEDULE_JSON_H
+#define PG_SCHED_SCHEDULE_JSON_H
+
+#include "datatype/timestamp.h"
+#include "utils/jsonb.h"
+
+#include "dispatch.h"
+#include "spec_json.h"
+
+#define SCHEDULE_NOTE_MAX			1000	/* bytes of state.note */
+/* workflow ids are "<action.id>-YYYY-MM-DDTHH:MM:SSZ", at most 1000 bytes */
+#define SCHEDULE_ACTION_ID_MAX		(1000 - 21)
+#define SCHEDULE_TASK_QUEUE_MAX		1000	/* bytes, as sched.executions checks */
+#define SCHEDULE_CATCHUP_MIN_MS		INT64CONST(10000)
+#define SCHEDULE_CATCHUP_DEFAULT_MS (INT64CONST(365) * 86400 * 1000)
+
+/* The action: which workflow each action starts (SEMANTICS.md 2). */
+typedef struct ScheduleAction
+{
+	char	   *workflow;		/* type name */
+	char	   *id;				/* workflow id prefix */
+	char	   *task_queue;
+	Jsonb	   *args;			/* a JSON array; [] by default */
+	int64		execution_timeout_ms;	/* 0: none */
+	int64		run_timeout_ms; /* 0: none */
+	Jsonb	   *retry_policy;	/* canonical (defaults filled), or NULL */
+	Jsonb	   *memo;			/* a JSON object, or NULL */
+} ScheduleAction;
+
+/* The policy (SEMANTICS.md 3), defaults filled in. */
+typedef struct SchedulePolicy
+{
+	DispatchOverlap overlap;
+	int64		catchup_window_ms;	/* at least 10 s */
+	bool		pause_on_failure;
+} SchedulePolicy;
+
+/* The state (SEMANTICS.md 4), consistent: limited iff remaining > 0. */
+typedef struct ScheduleState
+{
+	bool		paused;
+	char	   *note;
+	bool		limited_actions;
+	int64		remaining_actions;
+} ScheduleState;
+
+/* A whole or partial document: has_* says which parts were given. */
+typedef struct ScheduleDoc
+{
+	bool		has_action;
+	bool		has_spec;
+	bool		has_policy;
+	bool		has_state;
+	ScheduleAction action;
+	SpecJson	spec;
+	SchedulePolicy policy;
+	ScheduleState state;
+} ScheduleDoc;
+
+/* One range of a backfill request. */
+typedef struct ScheduleBackfill
+{
+	TimestampTz start_at;
+	TimestampTz end_at;
+	bool		has_overlap;	/* false: the schedule's policy */
+	DispatchOverlap overlap;
+} ScheduleBackfill;
+
+/*
+ * Reads a schedule document; "path" names it in errors ("schedule").  Every
+ * part is optional here (JSON null = absent); a part that is given is read
+ * whole, with defaults for the keys it leaves out.  Every problem is an
+ * ERROR with SQLSTATE 22023 naming the path of the offending value.
+ */
+extern void schedule_doc_from_jsonb(Jsonb *jb, const char *path,
+									ScheduleDoc *out);
+
+/* The parts as stored in sched.schedules (canonical, read back). */
+extern void schedule_action_from_jsonb(Jsonb *jb, const char *path,
+									   ScheduleAction *out);
+extern void schedule_policy_from_jsonb(Jsonb *jb, const char *path,
+									   SchedulePolicy *out);
+extern void schedule_policy_default(SchedulePolicy *out);
+extern void schedule_state_default(ScheduleState *out);
+
+/* Canonical forms: fixed points of reading and writing. */
+extern Jsonb *schedule_action_to_jsonb(const ScheduleAction *a);
+extern Jsonb *schedule_policy_to_jsonb(const SchedulePolicy *p);
+extern Jsonb *schedule_state_to_jsonb(const ScheduleState *s);
+
+/* An overlap policy name given as SQL text; NULL is not allowed here. */
+extern DispatchOverlap schedule_overlap_from_text(const char *name,
+												  const char *path);
+
+/*
+ * A list of backfill ranges [{"start_at", "end_at", "overlap"}]; returns
+ * the number of ranges and a palloc'd array.
+ */
+extern int	schedule_backfills_from_jsonb(Jsonb *jb, const char *path,
+										  ScheduleBackfill **out);
+/* Checks one range (end_at not before start_at, both finite). */
+extern void schedule_check_backfill(const ScheduleBackfill *bf,
+									const char *path);
+
+/* Instants: TimestampTz <-> the engine's Unix seconds. */
+extern spec_time schedule_ts_to_spec(TimestampTz ts);	/* floor */
+extern TimestampTz schedule_spec_to_ts(spec_time t);
+/* RFC 3339 in UTC: "2022-03-23T12:00:00Z", with ".ffffff" when needed. */
+extern char *schedule_format_time(TimestampTz ts);
+
+/* Building JSON documents (describe, list) with pushJsonbValue. */
+extern void schedule_push_key(JsonbParseState **st, const char *key);
+extern void schedule_push_text(JsonbParseState **st, JsonbIteratorToken tok,
+							   const char *s);
+extern void schedule_push_int(JsonbParseState **st, JsonbIteratorToken tok,
+							  int64 x);
+extern void schedule_push_bool(JsonbParseState **st, JsonbIteratorToken tok,
+							   bool b);
+extern void schedule_push_time(JsonbParseState **st, JsonbIteratorToken tok,
+							   TimestampTz ts);
+/* A stored jsonb value (NULL pushes JSON null). */
+extern void schedule_push_jsonb(JsonbParseState **st, JsonbIteratorToken tok,
+								Jsonb *jb);
+
+#endif							/* PG_SCHED_SCHEDULE_JSON_H */

@@ -1,0 +1,524 @@
+/*-------------------------------------------------------------------------
+ *
+ * scheduler.c
+ *	  The pg_sched scheduler: one background worker per database with
+ *	  pg_sched, started by the launcher (launcher.c), that fires due
+ *	  schedules into the queue and keeps the queue's leases and retention.
+ *
+ * Life of a scheduler ("pg_sched scheduler" in pg_stat_activity, as both
+ * backend_type and application_name):
+ *
+ *	 attach		takes the shared-memory slot the launcher prepared; leaves
+ *				at once, without connecting, if the database is held
+ *				(DROP DATABASE in progress) or the slot was reused
+ *	 connect	to its database, as the bootstrap superuser
+ *	 loop		tick, then sleep until the next deadline (below)
+ *	 exit		sets its exit reason in the slot, which the launcher reads:
+ *				no extension (also after DROP EXTENSION), stopped on
+ *				request (a hold, or the database left), SIGTERM, or error
+ *
+ * A tick is a series of short transactions, each of which first checks
+ * that the extension still exists and takes a share lock on it (so DROP
+ * EXTENSION waits for the transaction, and the scheduler leaves at its
+ * next step instead of failing on missing tables):
+ *
+ *	 1. schedule_tick(now, SCHEDULER_BATCH) while it returns a full batch,
+ *		each batch its own transaction (due schedules are found through the
+ *		index on next_due, so a tick costs what is due, not what exists);
+ *	 2. queue_expire_leases(now);
+ *	 3. every PURGE_PERIOD_SECS (sooner if a retention GUC is shorter):
+ *		schedule_purge_exhausted(now) and queue_purge_closed() in batches;
+ *	 4. the next deadline: min(schedule_next_due(), queue_next_deadline()).
+ *
+ * Then WaitLatch() until that deadline, in milliseconds rounded up, in two
+ * parts when it is near (scheduler_sleep(): the kernel lets a long wait
+ * overrun by 0.1%), so that an action is written within about a millisecond
+ * of its time; capped at one second so that configuration reloads, clock
+ * jumps and rows changed without a wake-up are noticed.  Backends wake the scheduler through its
+ * latch when they commit a change (worker_shmem.c: the latch is reset
+ * before a tick reads anything, so no wake-up is lost).  Never pg_usleep.
+ *
+ * Errors: each step runs under PG_TRY; an error aborts that transaction
+ * only, is logged as a WARNING with its original SQLSTATE, message and
+ * context, and the loop goes on (the next try comes within a second).
+ * Isolating a single failing schedule, so that it cannot hold back the
+ * others of its batch, is schedule_tick()'s job (it processes each
+ * schedule in a subtransaction and skips, with a WARNING, one that fails).
+ * Signal handlers only set flags and the latch.  SIGTERM is PostgreSQL's
+ * die(): between steps the scheduler leaves cleanly, during a step the next
+ * interrupt check ends the process at once (a lock wait included), and the
+ * step's transaction aborts, which loses nothing.  Statement cancellation
+ * (pg_cancel_backend, or a DROP DATABASE waiting for us) fails the current
+ * step like any error; while sleeping it has nothing to cancel and is
+ * ignored.  Memory: one context for the process and one reset at every
+ * tick; transactions allocate in their own contexts.
+ *
+ * Crashes: every action is written in the transaction that advances its
+ * schedule's cursor (schedule.c), and a unique index on (schedule_id,
+ * nominal_time) of scheduled runs backs that up, so a crash at any point
+ * neither loses nor duplicates a nominal time: after the restart the
+ * cursor still points at the first time not acted on, and the catch-up
+ * window decides what is still fired.  A scheduler killed by a signal
+ * makes the postmaster restart the cluster; one that exits on a FATAL
+ * error is restarted by the launcher after a few seconds.
+ *
+ * Hot standby: the launcher only starts once recovery has finished, so no
+ * scheduler runs on a standby; RecoveryInProgress() is checked anyway
+ * before every tick, as the cheapest guarantee that a standby never tries
+ * to write.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/pg_extension.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+#include "queue.h"
+#include "schedule.h"
+#include "scheduler.h"
+#include "worker.h"
+
+/* Schedules per schedule_tick() call, each call its own transaction */
+#define SCHEDULER_BATCH			100
+/* Longest sleep */
+#define MAX_SLEEP_MS			1000
+/* Longest sleep after failing ticks (doubling from MAX_SLEEP_MS) */
+#define MAX_FAILURE_SLEEP_MS	30000
+/* A sleep towards a deadline wakes this long before it, then sleeps again */
+#define PRECISE_MARGIN_MS		3
+/* Retention sweeps run this often at most */
+#define PURGE_PERIOD_SECS		60
+/* Closed runs deleted per transaction, and transactions per tick */
+#define PURGE_BATCH				1000
+#define PURGE_BATCHES_PER_TICK	10
+/* No scheduler waits longer than this for a row lock */
+#define SCHEDULER_LOCK_TIMEOUT	"5s"
+
+typedef enum SchedulerStep
+{
+	STEP_FIRE,
+	STEP_EXPIRE,
+	STEP_PURGE_SCHEDULES,
+	STEP_PURGE_RUNS,
+	STEP_NEXT_DEADLINE
+} SchedulerStep;
+
+typedef enum StepResult
+{
+	STEP_OK,
+	STEP_FAILED,
+	STEP_NO_EXTENSION
+} StepResult;
+
+static MemoryContext tick_cxt = NULL;
+static char *my_datname = NULL;
+static bool extension_seen = false;
+static TimestampTz next_purge_at = 0;
+static int	failed_ticks = 0;		/* in a row */
+/* What the sleep after a tick aims at: a due time, or 0 (just a timeout) */
+static TimestampTz sleep_deadline = 0;
+
+static const char *
+step_activity(SchedulerStep step)
+{
+	switch (step)
+	{
+		case STEP_FIRE:
+			return "firing due schedules";
+		case STEP_EXPIRE:
+			return "expiring leases";
+		case STEP_PURGE_SCHEDULES:
+			return "deleting exhausted schedules";
+		case STEP_PURGE_RUNS:
+			return "deleting closed runs past their retention";
+		case STEP_NEXT_DEADLINE:
+			return "finding the next due time";
+	}
+	return "working";
+}
+
+static void
+scheduler_exit(SchedulerExitReason reason)
+{
+	worker_slot_set_exit_reason(reason);
+	proc_exit(0);
+}
+
+/*
+ * Whether pg_sched is installed; if so, holds a share lock on it until the
+ * transaction ends, so that a DROP EXTENSION waits for this transaction.
+ * The second look, after the lock, sees a DROP that committed meanwhile
+ * (taking the lock processes invalidations).
+ */
+static bool
+extension_present(void)
+{
+	Oid			extoid = get_extension_oid("pg_sched", true);
+
+	if (!OidIsValid(extoid))
+		return false;
+	LockDatabaseObject(ExtensionRelationId, extoid, 0, AccessShareLock);
+	return get_extension_oid("pg_sched", true) == extoid;
+}
+
+/*
+ * Runs one step in its own transaction.  *result gets the step's count, or
+ * for STEP_NEXT_DEADLINE the deadline.
+ */
+static StepResult
+scheduler_run_step(SchedulerStep step, TimestampTz now, int64 *result)
+{
+	volatile StepResult status = STEP_OK;
+
+	*result = 0;
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, step_activity(step));
+
+	PG_TRY();
+	{
+		if (!extension_present())
+			status = STEP_NO_EXTENSION;
+		else
+		{
+			extension_seen = true;
+			switch (step)
+			{
+				case STEP_FIRE:
+					*result = schedule_tick(now, SCHEDULER_BATCH);
+					break;
+				case STEP_EXPIRE:
+					*result = queue_expire_leases(now);
+					break;
+				case STEP_PURGE_SCHEDULES:
+					*result = schedule_purge_exhausted(now);
+					break;
+				case STEP_PURGE_RUNS:
+					*result = queue_purge_closed(now - (int64) pg_sched_run_retention * USECS_PER_SEC,
+												 PURGE_BATCH);
+					break;
+				case STEP_NEXT_DEADLINE:
+					*result = Min(schedule_next_due(), queue_next_deadline());
+					break;
+			}
+		}
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		/* out of ErrorContext, then clean up and report it as a WARNING */
+		MemoryContextSwitchTo(tick_cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+
+		/* canceled because we are asked to leave: nothing to report */
+		edata->elevel = (edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+						 worker_slot_stop_requested()) ? DEBUG1 : WARNING;
+		edata->context = edata->context
+			? psprintf("%s\npg_sched scheduler of database \"%s\", %s",
+					   edata->context, my_datname, step_activity(step))
+			: psprintf("pg_sched scheduler of database \"%s\", %s",
+					   my_datname, step_activity(step));
+		ThrowErrorData(edata);
+		FreeErrorData(edata);
+		status = STEP_FAILED;
+	}
+	PG_END_TRY();
+
+	MemoryContextSwitchTo(tick_cxt);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return status;
+}
+
+static bool
+must_leave(void)
+{
+	return ProcDiePending || worker_slot_stop_requested();
+}
+
+static void
+leave_if_asked(void)
+{
+	if (ProcDiePending)
+		scheduler_exit(EXIT_SHUTDOWN);
+	if (worker_slot_stop_requested())
+		scheduler_exit(EXIT_STOPPED);
+}
+
+static void
+leave_no_extension(void)
+{
+	ereport(extension_seen ? LOG : DEBUG1,
+			(errmsg("pg_sched scheduler for database \"%s\" stopping: extension \"pg_sched\" is not installed there",
+					my_datname)));
+	scheduler_exit(EXIT_NO_EXTENSION);
+}
+
+/* Runs a step; leaves the process when the extension is gone. */
+static bool
+run_step(SchedulerStep step, TimestampTz now, int64 *result, bool *failed)
+{
+	StepResult r = scheduler_run_step(step, now, result);
+
+	if (r == STEP_NO_EXTENSION)
+		leave_no_extension();
+	if (r == STEP_FAILED)
+		*failed = true;
+	return r == STEP_OK;
+}
+
+static int
+purge_period_secs(void)
+{
+	int			secs = Min(pg_sched_schedule_retention, pg_sched_run_retention);
+
+	return Max(1, Min(PURGE_PERIOD_SECS, secs));
+}
+
+/* Retention: exhausted schedules, then closed runs in batches. */
+static void
+scheduler_purge(TimestampTz now, bool *failed)
+{
+	int64		n;
+	int			batches = 0;
+
+	next_purge_at = now + (int64) purge_period_secs() * USECS_PER_SEC;
+	(void) run_step(STEP_PURGE_SCHEDULES, now, &n, failed);
+	do
+	{
+		if (must_leave())
+			return;
+		if (!run_step(STEP_PURGE_RUNS, now, &n, failed))
+			return;
+	} while (n == PURGE_BATCH && ++batches < PURGE_BATCHES_PER_TICK);
+	/* more to delete: go on at the next tick */
+	if (n == PURGE_BATCH)
+		next_purge_at = now;
+}
+
+/*
+ * One tick; returns how long to sleep, in milliseconds.  idle_spins counts
+ * the ticks in a row that found the next deadline already past yet changed
+ * nothing (a due schedule locked by someone else is skipped): those sleep
+ * a little longer each time instead of spinning.
+ */
+static long
+scheduler_tick(void)
+{
+	static int	idle_spins = 0;
+	TimestampTz now;
+	TimestampTz next = DT_NOEND;
+	int64		n;
+	int64		processed = 0;
+	int64		expired = 0;
+	bool		failed = false;
+	long		timeout_ms;
+	char		activity[160];
+
+	sleep_deadline = 0;
+
+	/* 1. due schedules, a batch per transaction */
+	do
+	{
+		leave_if_asked();
+		now = GetCurrentTimestamp();
+		if (!run_step(STEP_FIRE, now, &n, &failed))
+			break;
+		processed += n;
+	} while (n == SCHEDULER_BATCH);
+
+	/* 2. leases */
+	leave_if_asked();
+	now = GetCurrentTimestamp();
+	if (run_step(STEP_EXPIRE, now, &n, &failed))
+		expired = n;
+
+	/* 3. retention */
+	if (now >= next_purge_at)
+		scheduler_purge(now, &failed);
+
+	/* 4. the next deadline */
+	leave_if_asked();
+	if (!run_step(STEP_NEXT_DEADLINE, GetCurrentTimestamp(), &n, &failed))
+		n = DT_NOEND;
+	next = (TimestampTz) n;
+
+	now = GetCurrentTimestamp();
+	if (failed)
+	{
+		/* a lasting failure: log less and retry less often (1 s, 2 s, ...) */
+		failed_ticks++;
+		timeout_ms = Min((long) MAX_SLEEP_MS << Min(failed_ticks - 1, 5),
+						 MAX_FAILURE_SLEEP_MS);
+		if (next > now)
+			timeout_ms = Min(timeout_ms,
+							 (long) Min((next - now + 999) / 1000, MAX_FAILURE_SLEEP_MS));
+	}
+	else if (next > now)
+	{
+		failed_ticks = 0;
+		idle_spins = 0;
+		timeout_ms = (next == DT_NOEND) ? MAX_SLEEP_MS :
+			(long) Min((next - now + 999) / 1000, MAX_SLEEP_MS);
+		if (next - now <= (int64) MAX_SLEEP_MS * 1000)
+			sleep_deadline = next;
+	}
+	else if (processed > 0 || expired > 0)
+	{
+		failed_ticks = 0;
+		idle_spins = 0;
+		timeout_ms = 0;
+	}
+	else
+	{
+		/* 0, 10, 20, 40, ... 1000 ms */
+		failed_ticks = 0;
+		idle_spins++;
+		timeout_ms = idle_spins == 1 ? 0 :
+			Min(10L << Min(idle_spins - 2, 7), MAX_SLEEP_MS);
+	}
+
+	worker_slot_report(now, next == DT_NOEND ? 0 : next, (int) processed, failed);
+	if (next == DT_NOEND)
+		snprintf(activity, sizeof(activity),
+				 "sleeping: nothing scheduled (last tick fired %lld schedule%s)",
+				 (long long) processed, processed == 1 ? "" : "s");
+	else
+		snprintf(activity, sizeof(activity),
+				 "sleeping until %s (last tick fired %lld schedule%s)",
+				 timestamptz_to_str(next),
+				 (long long) processed, processed == 1 ? "" : "s");
+	pgstat_report_activity(STATE_IDLE, activity);
+	return timeout_ms;
+}
+
+/*
+ * Sleeps timeout_ms or until the latch is set.  Linux lets a timed wait
+ * overrun by up to 0.1% of its length (select_estimate_accuracy(): 1 ms for
+ * a second), so a sleep towards a due time stops PRECISE_MARGIN_MS short of
+ * it and sleeps the rest again, which overruns by microseconds.  What is
+ * left is the rounding up to the millisecond of WaitLatch's timeout.
+ */
+static void
+scheduler_sleep(long timeout_ms)
+{
+	if (sleep_deadline != 0 && timeout_ms > 2 * PRECISE_MARGIN_MS)
+	{
+		int			rc;
+		TimestampTz now;
+
+		rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					   timeout_ms - PRECISE_MARGIN_MS, PG_WAIT_EXTENSION);
+		if (rc & WL_LATCH_SET)
+			return;
+		now = GetCurrentTimestamp();
+		if (now >= sleep_deadline)
+			return;
+		timeout_ms = (long) ((sleep_deadline - now + 999) / 1000);
+	}
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 timeout_ms, PG_WAIT_EXTENSION);
+}
+
+/* Session settings that no database or role default may change for us. */
+static void
+scheduler_session_settings(void)
+{
+	SetConfigOption("application_name", "pg_sched scheduler",
+					PGC_SUSET, PGC_S_OVERRIDE);
+	/* our SQL is schema-qualified; nothing in public may capture it */
+	SetConfigOption("search_path", "pg_catalog, sched",
+					PGC_SUSET, PGC_S_OVERRIDE);
+	/* SKIP LOCKED and the lock order assume READ COMMITTED */
+	SetConfigOption("default_transaction_isolation", "read committed",
+					PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("default_transaction_read_only", "off",
+					PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("lock_timeout", SCHEDULER_LOCK_TIMEOUT,
+					PGC_SUSET, PGC_S_OVERRIDE);
+}
+
+void
+pg_sched_scheduler_main(Datum main_arg)
+{
+	int			slotno = DatumGetInt32(main_arg);
+	uint32		generation;
+	Oid			dboid;
+
+	memcpy(&generation, MyBgworkerEntry->bgw_extra, sizeof(generation));
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	/* die(): flags and the latch; a step in progress ends at once (FATAL) */
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	if (!worker_slot_attach(slotno, generation, &dboid))
+		proc_exit(0);
+
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	scheduler_session_settings();
+
+	tick_cxt = AllocSetContextCreate(TopMemoryContext, "pg_sched tick",
+									 ALLOCSET_DEFAULT_SIZES);
+
+	StartTransactionCommand();
+	my_datname = MemoryContextStrdup(TopMemoryContext,
+									 get_database_name(MyDatabaseId));
+	CommitTransactionCommand();
+	ereport(DEBUG1,
+			(errmsg("pg_sched scheduler for database \"%s\" started", my_datname)));
+
+	for (;;)
+	{
+		long		timeout_ms;
+
+		/* before reading anything: a wake-up from now on is kept */
+		ResetLatch(MyLatch);
+		leave_if_asked();
+		worker_process_interrupts();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			/* a shorter retention applies at once */
+			next_purge_at = 0;
+		}
+
+		MemoryContextReset(tick_cxt);
+		MemoryContextSwitchTo(tick_cxt);
+
+		sleep_deadline = 0;
+		if (RecoveryInProgress())
+		{
+			pgstat_report_activity(STATE_IDLE, "waiting for recovery to end");
+			timeout_ms = MAX_SLEEP_MS;
+		}
+		else
+			timeout_ms = scheduler_tick();
+
+		scheduler_sleep(timeout_ms);
+	}
+}
