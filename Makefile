@@ -116,6 +116,19 @@ $(BUILD)/unit/%: test/unit/%.c $(UNIT_HELPERS) $(HOST_ENGINE_OBJS) $(SPEC_HDRS) 
 	@mkdir -p $(@D)
 	$(SPEC_CC) $(SPEC_CFLAGS) $(SPEC_INCLUDES) -Itest/unit -o $@ $< $(UNIT_HELPERS) $(HOST_ENGINE_OBJS) -lm
 
+# The fuzz target built as a plain program replays the seed corpus and every
+# input the fuzzer ever failed on (test/fuzz/crashes), under the sanitizers,
+# so a fixed bug stays fixed.  The engine is compiled into it with them too:
+# an overflow in the engine is what it must catch.
+ifneq ($(wildcard test/fuzz/fuzz_spec.c),)
+UNIT_BINS += $(BUILD)/unit/fuzz_replay
+endif
+$(BUILD)/unit/fuzz_replay: test/fuzz/fuzz_spec.c $(ENGINE_SRCS) $(SPEC_HDRS)
+	@mkdir -p $(@D)
+	$(SPEC_CC) -std=c99 -O1 -g -Wall -Wextra -Werror \
+		-fsanitize=address,undefined -fno-sanitize-recover=all -DFUZZ_STANDALONE \
+		$(SPEC_INCLUDES) -o $@ test/fuzz/fuzz_spec.c $(ENGINE_SRCS) -lm
+
 unit-build: $(UNIT_BINS)
 
 # Runs every program; each ends its output with "N passed, N failed".  One
@@ -142,7 +155,7 @@ unit: unit-build
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_TIMEOUT ?= 10
-FUZZ_ARGS ?=
+FUZZ_ARGS ?= -max_len=512
 FUZZ_CFLAGS = -std=c99 -g -O1 -Wall -Wextra -Werror \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SRC = test/fuzz/fuzz_spec.c

@@ -76,7 +76,7 @@ spec_parse_go_duration(const char *str, size_t len, int64_t *ms,
 
 		while (p < end && isdigit((unsigned char) *p))
 		{
-			if (whole > max_ns)
+			if (whole > max_ns / 10)
 				return spec_error(err, SPEC_ERR_RANGE, -1, (int) (num - str) + 1,
 								  "duration \"%.*s\" is too long", (int) len, str);
 			whole = whole * 10 + (*p++ - '0');
@@ -84,9 +84,10 @@ spec_parse_go_duration(const char *str, size_t len, int64_t *ms,
 		if (p < end && *p == '.')
 		{
 			p++;
+			/* nine digits reach nanoseconds of any unit; ignore the rest */
 			while (p < end && isdigit((unsigned char) *p))
 			{
-				if (frac_scale < INT64_C(1000000000000))
+				if (frac_scale < INT64_C(1000000000))
 				{
 					frac = frac * 10 + (*p - '0');
 					frac_scale *= 10;
@@ -113,7 +114,9 @@ spec_parse_go_duration(const char *str, size_t len, int64_t *ms,
 		if (whole > max_ns / units[u].ns)
 			return spec_error(err, SPEC_ERR_RANGE, -1, (int) (num - str) + 1,
 							  "duration \"%.*s\" is too long", (int) len, str);
-		total += whole * units[u].ns + (frac * units[u].ns) / frac_scale;
+		/* frac < frac_scale <= 1e9: neither product can overflow */
+		total += whole * units[u].ns + frac * (units[u].ns / frac_scale) +
+			(frac * (units[u].ns % frac_scale)) / frac_scale;
 		if (total > max_ns)
 			return spec_error(err, SPEC_ERR_RANGE, -1, (int) (num - str) + 1,
 							  "duration \"%.*s\" is too long", (int) len, str);

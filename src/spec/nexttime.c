@@ -118,8 +118,12 @@ day_mask(const SpecCalendar *cal, int y, int m)
 static bool
 calendar_empty(const SpecCalendar *cal)
 {
-	return !cal->second || !cal->minute || !cal->hour || !cal->day_of_month ||
-		!cal->month || !cal->day_of_week || !(cal->year[0] | cal->year[1]);
+	bool		no_days = cal->day_or ?
+		(!cal->day_of_month && !cal->day_of_week) :
+		(!cal->day_of_month || !cal->day_of_week);
+
+	return !cal->second || !cal->minute || !cal->hour || no_days ||
+		!cal->month || !(cal->year[0] | cal->year[1]);
 }
 
 /*

@@ -198,8 +198,8 @@ static void
 footer_lookup(const TzFooter *f, spec_time t, int32_t *off, spec_time *next)
 {
 	spec_time	probe = t;
-	spec_time	at[8];
-	bool		dst[8];
+	spec_time	at[8] = {0};
+	bool		dst[8] = {false};	/* always filled; for gcc -O1 */
 	int			n = 0;
 	bool		cur;
 	int			i;
