@@ -5,9 +5,12 @@
 # cluster for it: owned by the postgres user, in /var/lib/pg_sched (outside
 # the checkout, which that user may not be able to enter), unix socket only,
 # port 5499, pg_sched preloaded.  Creates database pg_sched with the
-# extension, shows the next fire times of a few specs (scripts/demo.sql) and
+# extension, runs the demonstration (scripts/demo.sql: the next fire times
+# of a few specs, then a schedule firing every second into the queue and a
+# worker claiming and completing its runs; the schedule is left paused) and
 # says how to connect.  Running it again is safe: the cluster is reused and
-# restarted only when the installed library or its settings changed.
+# restarted only when the installed library or its settings changed, and
+# the demonstration starts its schedule afresh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -84,17 +87,18 @@ elif [ "$(cat "$BASE/extension-script" 2>/dev/null)" != "$script_hash" ]; then
 fi
 echo "$script_hash" >"$BASE/extension-script"
 
-echo "== next fire times of a few specs (scripts/demo.sql)"
+echo "== demonstration (scripts/demo.sql)"
 demo_rc=0
 psql_do -d "$DB" -f scripts/demo.sql || demo_rc=$?
 if [ "$demo_rc" -ne 0 ]; then
-	echo "quickstart: the demonstration query failed (error above); the cluster itself is up" >&2
+	echo "quickstart: the demonstration failed (error above); the cluster itself is up (log: $LOG)" >&2
 fi
 
 cat <<EOF
 
 pg_sched $VERSION is running (data $DATA, log $LOG).
 Connect:  psql -h $RUN -p $PORT -U postgres $DB
+          and try:  SELECT sched.trigger('demo');  SELECT * FROM sched.poll('demo');
 Stop:     runuser -u postgres -- $PG_BIN/pg_ctl -D $DATA stop
 EOF
 exit "$demo_rc"
