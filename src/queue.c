@@ -19,36 +19,73 @@
  *									cancel_workflow, queue_cancel_schedule_runs
  *									(cancel_requested = true)
  *	 running			pending		queue_expire_leases, lease expired		N
- *	 running			completed	sched.complete
- *	 running			failed		sched.fail
+ *	 running			completed	sched.complete							C
+ *	 running			failed		sched.fail (no retry left)				C
+ *	 running			scheduled	sched.fail, when the retry policy allows
+ *									another try (retries + 1, due after the
+ *									backoff)
  *	 running			canceled	sched.canceled
  *	 scheduled, pending	canceled	cancel_workflow, queue_cancel_schedule_runs
+ *	 scheduled			pending		signal_workflow, ending a start delay	N
+ *	 any open			timed_out	queue_expire_leases: execution_deadline
+ *									passed, or run_deadline passed and no
+ *									retry left								C*
+ *	 any open			scheduled	queue_expire_leases: run_deadline passed
+ *									and the retry policy allows another try
  *	 any open			terminated	terminate_workflow,
  *									queue_terminate_schedule_runs
  *	 any closed			(deleted)	queue_purge_closed, after the retention
  *
  * N: the transition sends NOTIFY sched_tasks with the task queue as payload
- * ("every run that becomes pending", SEMANTICS.md 8).  timed_out comes with
- * run timeouts (a later issue), and fail with a retry policy will go from
- * running back to scheduled; today "no retry policy: no retry".
+ * ("every run that becomes pending", SEMANTICS.md 8).  C: a run with a
+ * cron_schedule then starts the next run of its chain, under the same
+ * workflow id (chain_continue; C*: not after an execution timeout, which
+ * ends the whole workflow).  Canceled and terminated runs end their chain,
+ * and so does a cancellation request: a run whose cancellation was
+ * requested is neither retried nor continued, whatever it reports.
+ *
+ * Retries (SEMANTICS.md 8, Temporal's RetryPolicy): a run without
+ * retry_policy is never retried.  With one, a failure (unless
+ * non_retryable, or its error_type is one of non_retryable_error_types) or
+ * a run timeout (error type "run_timeout") gets another try while
+ * retries + 1 < maximum_attempts (0: unlimited) and the try would start
+ * before the execution deadline; the run keeps its run id and becomes
+ * scheduled after min(initial_interval * backoff_coefficient^retries,
+ * maximum_interval) (workflow_retry_due() in workflow.c).  A retry is not
+ * a close: a schedule still sees the run as running, and pause_on_failure
+ * looks only at the close after the last try (SEMANTICS.md 3.3).
+ *
+ * Timeouts are enforced by the scheduler through queue_expire_leases(),
+ * which queue_next_deadline() makes it call on time: run_deadline is
+ * due_at + run_timeout of the current try (time in the queue counts, as in
+ * Temporal), execution_deadline the start time + execution_timeout of the
+ * whole workflow, all tries and cron runs.  A timeout closes the run
+ * through the same steps as a worker's report (schedule lock, then run,
+ * then schedule_run_closed), so pause_on_failure ("paused due to workflow
+ * timeout") applies to schedules' runs.
  *
  * Every transition is one UPDATE whose WHERE clause names the states it
  * leaves (status = 'running', status IN (open states)), so it re-checks the
  * state on the row's latest version (READ COMMITTED re-evaluates the WHERE
  * clause of an UPDATE on a row changed meanwhile) and a race ends as "not
- * running", never as a double close.  A report on a run that is not running
- * (closed, terminated, or pending again after its lease expired) is an
- * error that changes nothing (55000).
+ * running", never as a double close.  The closes that must read the run
+ * before they decide (a report: retry or close; a timeout: which one, and
+ * retry or close) first lock it with SELECT ... FOR NO KEY UPDATE, which
+ * also reads the latest version, and decide under that lock.  A report on
+ * a run that is not running (closed, terminated, pending again after its
+ * lease expired, or scheduled for a retry) is an error that changes
+ * nothing (55000).
  *
  * Invariants, kept by the table's constraints as well: closed_at is set
  * exactly for closed runs, lease_expires_at exactly for running ones; at
- * most one open run per workflow id; attempt counts the claims; started_at
- * is the first claim.  A lease only lapses when queue_expire_leases puts
- * the run back to pending: until then the run is still running, and its
- * worker's heartbeat or report is accepted (nobody else can hold it).
- * Reports name a run, not a claim: once a lapsed run has been claimed
- * again, either worker's report closes it, and the other's is refused
- * (at-least-once delivery: the work has been done).
+ * most one open run per workflow id; attempt counts the claims (after a
+ * retry and after a lapsed lease alike), retries the tries the retry
+ * policy added; started_at is the first claim.  A lease only lapses when
+ * queue_expire_leases puts the run back to pending: until then the run is
+ * still running, and its worker's heartbeat or report is accepted (nobody
+ * else can hold it).  Reports name a run, not a claim: once a lapsed run
+ * has been claimed again, either worker's report closes it, and the
+ * other's is refused (at-least-once delivery: the work has been done).
  *
  * Lock order, and why it cannot deadlock.  Two kinds of row locks exist:
  * a schedule's row in sched.schedules and a run's row in sched.executions.
@@ -62,8 +99,14 @@
  *	  purge lock with SKIP LOCKED: they never wait, so they are never part
  *	  of a wait cycle (a run locked by someone else is being changed by
  *	  them; the next poll or the next tick sees the result);
- *	- heartbeat waits only for the one run it renews and holds nothing
- *	  else.
+ *	- the timeouts lock the run's schedule, then the run, both with SKIP
+ *	  LOCKED: a run whose schedule or row is locked waits for the next tick;
+ *	- heartbeat and signal_workflow wait only for the one run they change
+ *	  and hold nothing else;
+ *	- a cron chain's next run and sched.start_workflow's run are new rows
+ *	  (no run lock to wait for; the unique index on open workflow ids makes
+ *	  a concurrent start of the same id wait for the other inserter, which
+ *	  holds no schedule it could be waiting for in turn).
  * So a call waits for a run only while holding that run's schedule, and
  * the other holder of the run either holds the same schedule (impossible:
  * we hold it) or never waits.  And a call never waits for a schedule while
@@ -95,19 +138,26 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 #include "utils/uuid.h"
 
 #include "queue.h"
 #include "schedule.h"
+#include "schedule_json.h"
 #include "scheduler.h"
+#include "workflow.h"
 
 /* The channel of "a run became pending" notifications. */
 #define QUEUE_NOTIFY_CHANNEL	"sched_tasks"
 
 #define POLL_MAX_TASKS			1000
+/* Timed-out runs one queue_expire_leases() call handles at most. */
+#define TIMEOUT_BATCH			1000
 
 /* Open states, as SQL. */
 #define OPEN_STATES		"('scheduled', 'pending', 'running')"
@@ -121,7 +171,7 @@ typedef struct QueueQuery
 {
 	const char *sql;
 	int			nargs;
-	Oid			argtypes[14];
+	Oid			argtypes[24];
 	SPIPlanPtr	plan;
 } QueueQuery;
 
@@ -184,16 +234,146 @@ static QueueQuery q_run_lookup = {
 	.argtypes = {UUIDOID},
 };
 
+/*
+ * A run's row as the closing paths need it (RunRow, run_load()), locked.
+ * The report's variant waits for the lock (its caller holds the run's
+ * schedule: the banner's order); the timeout's skips a locked run and
+ * re-checks that it is open and past a deadline.
+ */
+#define RUN_COLUMNS \
+	"SELECT status, workflow_id, workflow, task_queue, args, memo," \
+	"       owner::text, schedule_id, nominal_time, cron_schedule," \
+	"       retry_policy, retries, run_timeout, execution_timeout," \
+	"       execution_deadline, run_deadline, cancel_requested," \
+	"       last_completion_result" \
+	"  FROM sched.executions"
+
+static QueueQuery q_run_lock = {
+	.sql = RUN_COLUMNS " WHERE run_id = $1 FOR NO KEY UPDATE",
+	.nargs = 1,
+	.argtypes = {UUIDOID},
+};
+
+static QueueQuery q_run_lock_timeout = {
+	.sql = RUN_COLUMNS
+	" WHERE run_id = $1 AND status IN " OPEN_STATES
+	"   AND (run_deadline <= $2 OR execution_deadline <= $2)"
+	" FOR NO KEY UPDATE SKIP LOCKED",
+	.nargs = 2,
+	.argtypes = {UUIDOID, TIMESTAMPTZOID},
+};
+
 /* A worker's report: running -> completed, failed or canceled. */
 static QueueQuery q_close_running = {
 	.sql =
 	"UPDATE sched.executions"
 	"   SET status = $2, closed_at = now(), lease_expires_at = NULL,"
-	"       result = $3, error = $4"
+	"       result = $3, error = $4, error_type = $5"
 	" WHERE run_id = $1 AND status = 'running'"
-	" RETURNING workflow_id, close_reason",
+	" RETURNING close_reason",
+	.nargs = 5,
+	.argtypes = {UUIDOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID},
+};
+
+/*
+ * A retry: the run waits for its backoff (due_at = $2) as scheduled, and
+ * its next try gets a run deadline of its own.  Run under the run's lock.
+ */
+static QueueQuery q_retry_run = {
+	.sql =
+	"UPDATE sched.executions"
+	"   SET status = 'scheduled', due_at = $2, retries = retries + 1,"
+	"       worker = NULL, lease_expires_at = NULL, error = $3,"
+	"       error_type = $4, run_deadline = $2 + run_timeout"
+	" WHERE run_id = $1 AND status IN " OPEN_STATES,
 	.nargs = 4,
-	.argtypes = {UUIDOID, TEXTOID, JSONBOID, TEXTOID},
+	.argtypes = {UUIDOID, TIMESTAMPTZOID, TEXTOID, TEXTOID},
+};
+
+/* A timeout: any open state -> timed_out.  Run under the run's lock. */
+static QueueQuery q_time_out_run = {
+	.sql =
+	"UPDATE sched.executions"
+	"   SET status = 'timed_out', closed_at = now(), lease_expires_at = NULL,"
+	"       error = $2, error_type = $3"
+	" WHERE run_id = $1 AND status IN " OPEN_STATES,
+	.nargs = 3,
+	.argtypes = {UUIDOID, TEXTOID, TEXTOID},
+};
+
+/*
+ * Runs past a deadline, oldest first, without locks: each is then locked
+ * and re-checked on its own.  Two range scans (executions_run_deadline and
+ * executions_execution_deadline), so a tick costs what is due, not what is
+ * open; a run past both deadlines comes twice, and the second time finds
+ * it closed.
+ */
+static QueueQuery q_timeout_candidates = {
+	.sql =
+	"SELECT run_id, schedule_id FROM ("
+	"  (SELECT run_id, schedule_id, run_deadline AS deadline"
+	"     FROM sched.executions"
+	"    WHERE status IN " OPEN_STATES " AND run_deadline <= $1"
+	"    ORDER BY run_deadline LIMIT $2)"
+	"  UNION ALL"
+	"  (SELECT run_id, schedule_id, execution_deadline"
+	"     FROM sched.executions"
+	"    WHERE status IN " OPEN_STATES " AND execution_deadline <= $1"
+	"    ORDER BY execution_deadline LIMIT $2)) due"
+	" ORDER BY deadline LIMIT $2",
+	.nargs = 2,
+	.argtypes = {TIMESTAMPTZOID, INT4OID},
+};
+
+/*
+ * The timeouts' schedule lock: schedule_lock() without the wait (see the
+ * banner).  No row: the schedule is locked by someone else, or it no
+ * longer exists, which q_schedule_exists tells apart.
+ */
+static QueueQuery q_schedule_try_lock = {
+	.sql =
+	"SELECT 1 FROM sched.schedules WHERE schedule_id = $1"
+	" FOR UPDATE SKIP LOCKED",
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+};
+
+static QueueQuery q_schedule_exists = {
+	.sql = "SELECT 1 FROM sched.schedules WHERE schedule_id = $1",
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+};
+
+/*
+ * signal_workflow: the open run, locked.  "delayed": it waits for its start
+ * delay (not for a cron time, which start_delay excludes, nor for a retry's
+ * backoff, which comes with retries > 0).
+ */
+static QueueQuery q_signal_lock = {
+	.sql =
+	"SELECT run_id, status = 'scheduled' AND start_delay IS NOT NULL"
+	"       AND retries = 0"
+	"  FROM sched.executions"
+	" WHERE workflow_id = $1 AND status IN " OPEN_STATES
+	" FOR NO KEY UPDATE",
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+};
+
+static QueueQuery q_signal_run = {
+	.sql =
+	"UPDATE sched.executions"
+	"   SET signals = coalesce(signals, '[]'::jsonb) || jsonb_build_array("
+	"         jsonb_build_object('signal', $2::text, 'payload', $3::jsonb,"
+	"                            'at', $4::timestamptz)),"
+	"       status = CASE WHEN $5 THEN 'pending' ELSE status END,"
+	"       due_at = CASE WHEN $5 THEN $4 ELSE due_at END,"
+	"       run_deadline = CASE WHEN $5 THEN $4 + run_timeout"
+	"                           ELSE run_deadline END"
+	" WHERE run_id = $1"
+	" RETURNING task_queue",
+	.nargs = 5,
+	.argtypes = {UUIDOID, TEXTOID, JSONBOID, TIMESTAMPTZOID, BOOLOID},
 };
 
 /* The open run of a workflow id (executions_open_workflow_id). */
@@ -283,15 +463,19 @@ static QueueQuery q_start_run = {
 	"INSERT INTO sched.executions"
 	"  (run_id, workflow_id, workflow, task_queue, args, memo, start_kind,"
 	"   schedule_id, nominal_time, scheduled_at, overlap_tracked,"
-	"   last_completion_result, due_at, status)"
+	"   last_completion_result, due_at, status, retry_policy, run_timeout,"
+	"   execution_timeout, run_deadline, execution_deadline, cron_schedule,"
+	"   start_delay, owner)"
 	" VALUES (gen_random_uuid(), $1, $2, $3, coalesce($4, '[]'::jsonb), $5,"
-	"         $6, $7, $8, $9, $10, $11, $12, $13)"
+	"         $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $12 + $15,"
+	"         $17, $18, $19, coalesce($20::name, current_user))"
 	" ON CONFLICT DO NOTHING"
 	" RETURNING run_id",
-	.nargs = 13,
+	.nargs = 20,
 	.argtypes = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID, TEXTOID,
 		TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, BOOLOID, JSONBOID,
-	TIMESTAMPTZOID, TEXTOID},
+		TIMESTAMPTZOID, TEXTOID, JSONBOID, INTERVALOID, INTERVALOID,
+	TIMESTAMPTZOID, TEXTOID, INTERVALOID, TEXTOID},
 };
 
 /* executions_schedule_open */
@@ -350,13 +534,20 @@ static QueueQuery q_purge_closed = {
 	.argtypes = {TIMESTAMPTZOID, INT4OID},
 };
 
-/* Two index probes: executions_lease and executions_scheduled_due. */
+/*
+ * Four index probes: executions_lease, executions_scheduled_due,
+ * executions_run_deadline and executions_execution_deadline.
+ */
 static QueueQuery q_next_deadline = {
 	.sql =
 	"SELECT least((SELECT min(lease_expires_at) FROM sched.executions"
 	"               WHERE status = 'running'),"
 	"             (SELECT min(due_at) FROM sched.executions"
-	"               WHERE status = 'scheduled'))",
+	"               WHERE status = 'scheduled'),"
+	"             (SELECT min(run_deadline) FROM sched.executions"
+	"               WHERE status IN " OPEN_STATES "),"
+	"             (SELECT min(execution_deadline) FROM sched.executions"
+	"               WHERE status IN " OPEN_STATES "))",
 	.nargs = 0,
 };
 
@@ -382,6 +573,18 @@ static QueueQuery q_describe_workflow = {
 	"  'last_completion_result', last_completion_result,"
 	"  'runs', (SELECT count(*) FROM sched.executions c"
 	"            WHERE c.workflow_id = $1))"
+	/* the options of retries, timeouts and cron chains, when set */
+	"  || jsonb_strip_nulls(jsonb_build_object("
+	"       'error_type', error_type, 'cron_schedule', cron_schedule,"
+	"       'start_delay', start_delay, 'run_timeout', run_timeout,"
+	"       'execution_timeout', execution_timeout,"
+	"       'run_deadline', run_deadline,"
+	"       'execution_deadline', execution_deadline))"
+	"  || CASE WHEN retry_policy IS NULL THEN '{}'::jsonb"
+	"          ELSE jsonb_build_object('retry_policy', retry_policy,"
+	"                                  'retries', retries) END"
+	"  || CASE WHEN signals IS NULL THEN '{}'::jsonb"
+	"          ELSE jsonb_build_object('signals', signals) END"
 	"  FROM sched.executions WHERE workflow_id = $1"
 	" ORDER BY created_at DESC, status IN " OPEN_STATES " DESC, run_id"
 	" LIMIT 1",
@@ -391,6 +594,10 @@ static QueueQuery q_describe_workflow = {
 
 static void report_refused(const pg_uuid_t *run_id, const char *status)
 			pg_attribute_noreturn();
+static void no_open_run(const char *workflow_id, Datum *id_value)
+			pg_attribute_noreturn();
+static void workflow_cancel_or_terminate(const char *workflow_id,
+										 const char *reason, bool terminate);
 
 PG_FUNCTION_INFO_V1(sched_poll);
 PG_FUNCTION_INFO_V1(sched_heartbeat);
@@ -522,31 +729,223 @@ run_lookup(const pg_uuid_t *run_id, char **status, char **schedule_id)
 }
 
 /*
+ * A run's row (RUN_COLUMNS), read under its lock.  The strings and jsonb
+ * live until SPI_finish.
+ */
+typedef struct RunRow
+{
+	pg_uuid_t	run_id;
+	char	   *status;
+	char	   *workflow_id;
+	char	   *workflow;
+	char	   *task_queue;
+	Jsonb	   *args;
+	Jsonb	   *memo;
+	char	   *owner;
+	char	   *schedule_id;
+	bool		has_nominal;
+	TimestampTz nominal_time;
+	char	   *cron_schedule;
+	Jsonb	   *retry_policy;
+	int32		retries;
+	Interval   *run_timeout;
+	Interval   *execution_timeout;
+	bool		has_execution_deadline;
+	TimestampTz execution_deadline;
+	bool		has_run_deadline;
+	TimestampTz run_deadline;
+	bool		cancel_requested;
+	Jsonb	   *last_completion_result;
+} RunRow;
+
+static Jsonb *
+result_jsonb(uint64 row, int col)
+{
+	bool		isnull;
+	Datum		d = result_datum(row, col, &isnull);
+
+	return isnull ? NULL : DatumGetJsonbP(d);
+}
+
+static bool
+result_time(uint64 row, int col, TimestampTz *ts)
+{
+	bool		isnull;
+	Datum		d = result_datum(row, col, &isnull);
+
+	*ts = isnull ? 0 : DatumGetTimestampTz(d);
+	return !isnull;
+}
+
+static Interval *
+result_interval(uint64 row, int col)
+{
+	bool		isnull;
+	Datum		d = result_datum(row, col, &isnull);
+
+	return isnull ? NULL : DatumGetIntervalP(d);
+}
+
+/*
+ * Locks and reads a run with q (q_run_lock, or q_run_lock_timeout with
+ * "now" as its second parameter).  False: no such row (or, for the
+ * timeout's query, locked by someone else or no longer due).
+ */
+static bool
+run_load(QueueQuery *q, const pg_uuid_t *run_id, TimestampTz now,
+		 RunRow *run)
+{
+	Datum		values[2] = {UUIDPGetDatum(run_id), TimestampTzGetDatum(now)};
+	bool		isnull;
+
+	if (queue_exec(q, values, NULL, false) == 0)
+		return false;
+	memset(run, 0, sizeof(*run));
+	run->run_id = *run_id;
+	run->status = result_text(0, 1);
+	run->workflow_id = result_text(0, 2);
+	run->workflow = result_text(0, 3);
+	run->task_queue = result_text(0, 4);
+	run->args = result_jsonb(0, 5);
+	run->memo = result_jsonb(0, 6);
+	run->owner = result_text(0, 7);
+	run->schedule_id = result_text(0, 8);
+	run->has_nominal = result_time(0, 9, &run->nominal_time);
+	run->cron_schedule = result_text(0, 10);
+	run->retry_policy = result_jsonb(0, 11);
+	run->retries = DatumGetInt32(result_datum(0, 12, &isnull));
+	run->run_timeout = result_interval(0, 13);
+	run->execution_timeout = result_interval(0, 14);
+	run->has_execution_deadline = result_time(0, 15, &run->execution_deadline);
+	run->has_run_deadline = result_time(0, 16, &run->run_deadline);
+	run->cancel_requested = DatumGetBool(result_datum(0, 17, &isnull));
+	run->last_completion_result = result_jsonb(0, 18);
+	return true;
+}
+
+/* An interval without months (as stored by this module) in microseconds. */
+static int64
+interval_usecs(const Interval *iv)
+{
+	return iv == NULL ? 0 : iv->day * USECS_PER_DAY + iv->time;
+}
+
+/*
+ * The next run of a cron chain (SEMANTICS.md 7), after run closed as
+ * status: at the first cron time after the run's own (its nominal time)
+ * that is not in the past, so missed times are skipped; with the same
+ * workflow id, arguments, options and execution deadline, and the previous
+ * run's result as last_completion_result, or for a run that did not
+ * complete the result it had received itself (Temporal hands a cron run the
+ * result of the last successful run, and the failure separately).  A
+ * cancellation request ends the chain.  The run is a new row in the closing
+ * transaction, inserted after the old row closed (one open run per id).
+ */
+static void
+chain_continue(const RunRow *run, const char *status, Jsonb *result)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz next;
+	RunStart	rs;
+
+	if (run->cron_schedule == NULL || run->cancel_requested)
+		return;
+	if (!workflow_cron_next(run->cron_schedule, run->workflow_id,
+							run->has_nominal ? run->nominal_time : now, now,
+							&next))
+		return;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.workflow_id = run->workflow_id;
+	rs.workflow = run->workflow;
+	rs.task_queue = run->task_queue;
+	rs.args = run->args;
+	rs.memo = run->memo;
+	rs.start_kind = "start";
+	rs.nominal_time = next;
+	rs.scheduled_at = next;
+	rs.due_at = next;
+	rs.pending = next <= now;
+	rs.last_completion_result = strcmp(status, "completed") == 0 ?
+		result : run->last_completion_result;
+	rs.retry_policy = run->retry_policy;
+	rs.run_timeout_us = interval_usecs(run->run_timeout);
+	rs.execution_timeout_us = interval_usecs(run->execution_timeout);
+	rs.execution_deadline = run->has_execution_deadline ?
+		run->execution_deadline : 0;
+	rs.cron_schedule = run->cron_schedule;
+	rs.owner = run->owner;
+	if (!queue_start_run(&rs, NULL))
+		ereport(WARNING,
+				(errmsg("the cron schedule of workflow id \"%s\" ends: another run of the id is open",
+						run->workflow_id)));
+}
+
+/*
+ * What follows every close: the schedule's reaction (pause on failure, last
+ * result, its buffer: SEMANTICS.md 3), under the schedule lock the caller
+ * took before the run's, and the next run of a cron chain when
+ * continue_chain.  message is the error or reason, result the completion
+ * result.
+ */
+static void
+run_after_close(const RunRow *run, bool schedule_locked, const char *status,
+				const char *message, Jsonb *result, bool continue_chain)
+{
+	if (schedule_locked)
+		schedule_run_closed(run->schedule_id, run->workflow_id, status,
+							message, result);
+	if (continue_chain)
+		chain_continue(run, status, result);
+	scheduler_wake_at_commit();
+}
+
+/* A retry: the locked run waits for its next try from due. */
+static void
+run_retry(const RunRow *run, TimestampTz due, const char *error,
+		  const char *error_type)
+{
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	values[0] = UUIDPGetDatum(&run->run_id);
+	values[1] = TimestampTzGetDatum(due);
+	values[2] = text_datum_or_null(error, &nulls[2]);
+	values[3] = text_datum_or_null(error_type, &nulls[3]);
+	if (queue_exec(&q_retry_run, values, nulls, false) != 1)
+		elog(ERROR, "a locked open run was not found");
+	/* its due time is a new deadline */
+	scheduler_wake_at_commit();
+}
+
+/*
  * Closes a running run on its worker's report: status is "completed",
  * "failed" or "canceled"; result the result (completed) or the details
- * (canceled); error the failure's message.
+ * (canceled); error and error_type the failure's message and type.  A
+ * failure that the run's retry policy retries makes the run scheduled again
+ * instead (the banner).
  *
  * The schedule is locked before the run (the banner's lock order), so a
  * run of a schedule is looked up first, without a lock, for its schedule
- * id, which never changes.  The UPDATE then re-checks the status on the
- * latest version of the row: if another transaction closed the run, or the
- * lease expired, meanwhile, the report is refused.  One case loops: the
- * UPDATE found the run not running, but a fresh read finds it running again
- * (its lease expired and another worker claimed it between the two
- * statements); the report then closes that claim, as any report of an
- * at-least-once run may.
+ * id, which never changes.  The run is then locked, which reads its latest
+ * version: if another transaction closed the run, or its lease expired,
+ * meanwhile, the report is refused.  A run whose lease expired and that
+ * another worker claimed again is running again: the report then closes
+ * that claim, as any report of an at-least-once run may.
  */
 static void
 run_close_reported(const pg_uuid_t *run_id, const char *status,
-				   Jsonb *result, const char *error)
+				   Jsonb *result, const char *error, const char *error_type,
+				   bool non_retryable)
 {
 	char	   *cur_status;
 	char	   *schedule_id;
 	bool		schedule_locked = false;
-	char	   *workflow_id;
+	RunRow		run;
 	char	   *close_reason;
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	bool		failed = strcmp(status, "failed") == 0;
 
 	SPI_connect();
 
@@ -557,30 +956,220 @@ run_close_reported(const pg_uuid_t *run_id, const char *status,
 	if (schedule_id != NULL)
 		schedule_locked = schedule_lock(schedule_id);
 
+	if (!run_load(&q_run_lock, run_id, 0, &run))
+		report_refused(run_id, NULL);
+	if (strcmp(run.status, "running") != 0)
+		report_refused(run_id, run.status);
+
+	if (failed && !run.cancel_requested)
+	{
+		TimestampTz due;
+
+		if (workflow_retry_due(run.retry_policy, run.retries, error_type,
+							   non_retryable, GetCurrentTimestamp(),
+							   run.has_execution_deadline,
+							   run.execution_deadline, &due))
+		{
+			run_retry(&run, due, error, error_type);
+			SPI_finish();
+			return;
+		}
+	}
+
 	values[0] = UUIDPGetDatum(run_id);
 	values[1] = CStringGetTextDatum(status);
 	values[2] = result ? JsonbPGetDatum(result) : (Datum) 0;
 	nulls[2] = result ? ' ' : 'n';
 	values[3] = text_datum_or_null(error, &nulls[3]);
-	for (;;)
-	{
-		CHECK_FOR_INTERRUPTS();
-		if (queue_exec(&q_close_running, values, nulls, false) == 1)
-			break;
-		run_lookup(run_id, &cur_status, &schedule_id);
-		if (cur_status == NULL || strcmp(cur_status, "running") != 0)
-			report_refused(run_id, cur_status);
-	}
-	workflow_id = result_text(0, 1);
-	close_reason = result_text(0, 2);
+	values[4] = text_datum_or_null(error_type, &nulls[4]);
+	if (queue_exec(&q_close_running, values, nulls, false) != 1)
+		elog(ERROR, "a locked running run was not found");
+	close_reason = result_text(0, 1);
 
-	if (schedule_locked)
-		schedule_run_closed(schedule_id, workflow_id, status,
-							strcmp(status, "failed") == 0 ? error : close_reason,
-							strcmp(status, "completed") == 0 ? result : NULL);
-	scheduler_wake_at_commit();
+	run_after_close(&run, schedule_locked, status,
+					failed ? error : close_reason,
+					strcmp(status, "completed") == 0 ? result : NULL,
+					strcmp(status, "canceled") != 0);
 
 	SPI_finish();
+}
+
+/*
+ * "run_timeout of PT30S exceeded" (the error of a timed-out run), in the
+ * ISO 8601 form of every duration pg_sched shows.  A deadline set by hand,
+ * without its timeout, is only "passed".
+ */
+static char *
+timeout_message(const char *kind, const Interval *timeout)
+{
+	if (timeout == NULL)
+		return psprintf("%.*s_deadline passed", (int) (strlen(kind) - 8),
+						kind);
+	return psprintf("%s of %s exceeded", kind,
+					schedule_format_duration_ms(interval_usecs(timeout) / 1000));
+}
+
+/*
+ * One run past a deadline (queue_expire_leases): its schedule and then the
+ * run are locked without waiting; a locked one is left for the next tick
+ * (false).  Past its execution deadline the whole workflow ends: the run
+ * closes as timed_out, no retry, no next cron run.  Past its run deadline,
+ * the retry policy may give it another try (error type "run_timeout");
+ * otherwise it closes as timed_out and a cron chain goes on.
+ */
+static bool
+run_time_out(const pg_uuid_t *run_id, const char *schedule_id,
+			 TimestampTz now)
+{
+	bool		schedule_locked = false;
+	RunRow		run;
+	bool		execution;
+	char	   *message;
+	const char *error_type;
+	Datum		values[3];
+
+	if (schedule_id != NULL)
+	{
+		values[0] = CStringGetTextDatum(schedule_id);
+		if (queue_exec(&q_schedule_try_lock, values, NULL, false) == 1)
+			schedule_locked = true;
+		else if (queue_exec(&q_schedule_exists, values, NULL, false) == 1)
+			return false;
+	}
+	if (!run_load(&q_run_lock_timeout, run_id, now, &run))
+		return false;
+
+	execution = run.has_execution_deadline && run.execution_deadline <= now;
+	if (execution)
+	{
+		error_type = "execution_timeout";
+		message = timeout_message(error_type, run.execution_timeout);
+	}
+	else
+	{
+		TimestampTz due;
+
+		error_type = "run_timeout";
+		message = timeout_message(error_type, run.run_timeout);
+		if (!run.cancel_requested &&
+			workflow_retry_due(run.retry_policy, run.retries, error_type,
+							   false, now, run.has_execution_deadline,
+							   run.execution_deadline, &due))
+		{
+			run_retry(&run, due, message, error_type);
+			return true;
+		}
+	}
+
+	values[0] = UUIDPGetDatum(run_id);
+	values[1] = CStringGetTextDatum(message);
+	values[2] = CStringGetTextDatum(error_type);
+	if (queue_exec(&q_time_out_run, values, NULL, false) != 1)
+		elog(ERROR, "a locked open run was not found");
+	run_after_close(&run, schedule_locked, "timed_out", message, NULL,
+					!execution);
+	return true;
+}
+
+/*
+ * run_time_out() in a subtransaction: a run whose timeout cannot be
+ * processed is logged and left for the next tick, and never holds back the
+ * lease expiry and promotions of the same call (or the other timeouts).  A
+ * query cancel is not swallowed.
+ */
+static bool
+run_time_out_guarded(const pg_uuid_t *run_id, const char *schedule_id,
+					 TimestampTz now)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool acted = false;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		SPI_connect();
+		acted = run_time_out(run_id, schedule_id, now);
+		SPI_finish();
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("could not time out run %s: %s",
+						run_id_string(run_id), edata->message),
+				 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
+				 errhint("The scheduler tries again at its next tick.")));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	return acted;
+}
+
+/* The timeouts of queue_expire_leases: up to TIMEOUT_BATCH runs. */
+static int
+enforce_timeouts(TimestampTz now)
+{
+	Datum		values[2] = {TimestampTzGetDatum(now),
+	Int32GetDatum(TIMEOUT_BATCH)};
+	uint64		n;
+	pg_uuid_t  *run_ids;
+	char	  **schedule_ids;
+	int			acted = 0;
+
+	n = queue_exec(&q_timeout_candidates, values, NULL, false);
+	if (n == 0)
+		return 0;
+	/* copied out: every candidate runs queries of its own */
+	run_ids = palloc(sizeof(pg_uuid_t) * n);
+	schedule_ids = palloc(sizeof(char *) * n);
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		run_ids[i] = *DatumGetUUIDP(result_datum(i, 1, &isnull));
+		schedule_ids[i] = result_text(i, 2);
+	}
+	for (uint64 i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (run_time_out_guarded(&run_ids[i], schedule_ids[i], now))
+			acted++;
+	}
+	return acted;
+}
+
+/*
+ * The error of a request for the open run of a workflow id that has none:
+ * 42704 if the id has no run at all, else 55000.  id_value is the id as a
+ * text datum.
+ */
+static void
+no_open_run(const char *workflow_id, Datum *id_value)
+{
+	if (queue_exec(&q_latest_run, id_value, NULL, false) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("workflow id \"%s\" does not exist", workflow_id)));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("workflow id \"%s\" has no open run", workflow_id),
+			 errdetail("Its latest run %s is %s.",
+					   result_text(0, 1), result_text(0, 2))));
 }
 
 /*
@@ -613,18 +1202,7 @@ workflow_cancel_or_terminate(const char *workflow_id, const char *reason,
 
 		CHECK_FOR_INTERRUPTS();
 		if (queue_exec(&q_open_run, id_value, NULL, false) == 0)
-		{
-			if (queue_exec(&q_latest_run, id_value, NULL, false) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_OBJECT),
-						 errmsg("workflow id \"%s\" does not exist",
-								workflow_id)));
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("workflow id \"%s\" has no open run", workflow_id),
-					 errdetail("Its latest run %s is %s.",
-							   result_text(0, 1), result_text(0, 2))));
-		}
+			no_open_run(workflow_id, id_value);
 		run_id = *DatumGetUUIDP(result_datum(0, 1, &isnull));
 		schedule_id = result_text(0, 3);
 
@@ -688,12 +1266,24 @@ make_pending(QueueQuery *q, TimestampTz now)
 
 /* ---- queue.h ---- */
 
+/* Microseconds as an interval of days and time (no months). */
+static Interval *
+usecs_interval(int64 usecs)
+{
+	Interval   *iv = palloc0(sizeof(Interval));
+
+	iv->day = (int32) (usecs / USECS_PER_DAY);
+	iv->time = usecs % USECS_PER_DAY;
+	return iv;
+}
+
 bool
 queue_start_run(const RunStart *rs, pg_uuid_t *run_id)
 {
-	Datum		values[13];
-	char		nulls[13];
+	Datum		values[20];
+	char		nulls[20];
 	bool		started;
+	TimestampTz execution_deadline = rs->execution_deadline;
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(rs->workflow_id);
@@ -705,9 +1295,9 @@ queue_start_run(const RunStart *rs, pg_uuid_t *run_id)
 	nulls[4] = rs->memo ? ' ' : 'n';
 	values[5] = CStringGetTextDatum(rs->start_kind);
 	values[6] = text_datum_or_null(rs->schedule_id, &nulls[6]);
-	/* "schedules only": a run of sched.start_workflow has no nominal time */
+	/* the runs of schedules and cron chains have a nominal time */
 	values[7] = TimestampTzGetDatum(rs->nominal_time);
-	nulls[7] = rs->schedule_id ? ' ' : 'n';
+	nulls[7] = (rs->schedule_id || rs->cron_schedule) ? ' ' : 'n';
 	values[8] = TimestampTzGetDatum(rs->scheduled_at);
 	values[9] = BoolGetDatum(rs->overlap_tracked);
 	values[10] = rs->last_completion_result ?
@@ -715,6 +1305,21 @@ queue_start_run(const RunStart *rs, pg_uuid_t *run_id)
 	nulls[10] = rs->last_completion_result ? ' ' : 'n';
 	values[11] = TimestampTzGetDatum(rs->due_at);
 	values[12] = CStringGetTextDatum(rs->pending ? "pending" : "scheduled");
+	values[13] = rs->retry_policy ? JsonbPGetDatum(rs->retry_policy) : (Datum) 0;
+	nulls[13] = rs->retry_policy ? ' ' : 'n';
+	values[14] = IntervalPGetDatum(usecs_interval(rs->run_timeout_us));
+	nulls[14] = rs->run_timeout_us > 0 ? ' ' : 'n';
+	values[15] = IntervalPGetDatum(usecs_interval(rs->execution_timeout_us));
+	nulls[15] = rs->execution_timeout_us > 0 ? ' ' : 'n';
+	/* a new workflow's deadline counts from now, its delay included */
+	if (execution_deadline == 0 && rs->execution_timeout_us > 0)
+		execution_deadline = GetCurrentTimestamp() + rs->execution_timeout_us;
+	values[16] = TimestampTzGetDatum(execution_deadline);
+	nulls[16] = rs->execution_timeout_us > 0 ? ' ' : 'n';
+	values[17] = text_datum_or_null(rs->cron_schedule, &nulls[17]);
+	values[18] = rs->start_delay ? IntervalPGetDatum(rs->start_delay) : (Datum) 0;
+	nulls[18] = rs->start_delay ? ' ' : 'n';
+	values[19] = text_datum_or_null(rs->owner, &nulls[19]);
 
 	SPI_connect();
 	started = queue_exec(&q_start_run, values, nulls, false) == 1;
@@ -726,11 +1331,95 @@ queue_start_run(const RunStart *rs, pg_uuid_t *run_id)
 			*run_id = *DatumGetUUIDP(result_datum(0, 1, &isnull));
 		if (rs->pending)
 			Async_Notify(QUEUE_NOTIFY_CHANNEL, rs->task_queue);
-		else
-			scheduler_wake_at_commit(); /* its due_at is a new deadline */
+		/* a due_at to wait for, or a deadline, is a new deadline */
+		if (!rs->pending || rs->run_timeout_us > 0 ||
+			rs->execution_timeout_us > 0)
+			scheduler_wake_at_commit();
 	}
 	SPI_finish();
 	return started;
+}
+
+bool
+queue_open_run(const char *workflow_id, pg_uuid_t *run_id)
+{
+	Datum		values[1];
+	bool		found;
+
+	values[0] = CStringGetTextDatum(workflow_id);
+	SPI_connect();
+	found = queue_exec(&q_open_run, values, NULL, false) > 0;
+	if (found)
+	{
+		bool		isnull;
+
+		*run_id = *DatumGetUUIDP(result_datum(0, 1, &isnull));
+	}
+	SPI_finish();
+	return found;
+}
+
+char *
+queue_latest_status(const char *workflow_id)
+{
+	Datum		values[1];
+	char	   *status = NULL;
+
+	values[0] = CStringGetTextDatum(workflow_id);
+	SPI_connect();
+	if (queue_exec(&q_latest_run, values, NULL, false) > 0)
+	{
+		char	   *s = result_text(0, 2);
+
+		/* out of SPI's memory, which SPI_finish frees */
+		status = SPI_palloc(strlen(s) + 1);
+		strcpy(status, s);
+	}
+	SPI_finish();
+	return status;
+}
+
+void
+queue_terminate_workflow(const char *workflow_id, const char *reason)
+{
+	workflow_cancel_or_terminate(workflow_id, reason, true);
+}
+
+void
+queue_signal_workflow(const char *workflow_id, const char *signal,
+					  Jsonb *payload)
+{
+	Datum		id_value[1];
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
+	bool		delayed;
+
+	SPI_connect();
+	id_value[0] = CStringGetTextDatum(workflow_id);
+	/* loops only if the open run closed, and another opened, meanwhile */
+	while (queue_exec(&q_signal_lock, id_value, NULL, false) == 0)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (queue_exec(&q_open_run, id_value, NULL, false) == 0)
+			no_open_run(workflow_id, id_value);
+	}
+	values[0] = result_datum(0, 1, &isnull);
+	delayed = DatumGetBool(result_datum(0, 2, &isnull));
+	values[1] = CStringGetTextDatum(signal);
+	values[2] = payload ? JsonbPGetDatum(payload) : (Datum) 0;
+	nulls[2] = payload ? ' ' : 'n';
+	values[3] = TimestampTzGetDatum(GetCurrentTimestamp());
+	values[4] = BoolGetDatum(delayed);
+	if (queue_exec(&q_signal_run, values, nulls, false) != 1)
+		elog(ERROR, "a locked open run was not found");
+	if (delayed)
+	{
+		/* SEMANTICS.md 7: a signal ends the start delay */
+		Async_Notify(QUEUE_NOTIFY_CHANNEL, result_text(0, 1));
+		scheduler_wake_at_commit();
+	}
+	SPI_finish();
 }
 
 int
@@ -791,9 +1480,10 @@ queue_terminate_schedule_runs(const char *schedule_id, const char *reason)
 }
 
 /*
- * Besides the lapsed leases, makes pending the scheduled runs whose due
- * time has come: queue_next_deadline() includes their due_at, so this is
- * the call the scheduler makes when that deadline arrives.  Both notify.
+ * Enforces run and execution timeouts, then puts runs with lapsed leases
+ * back to pending and makes pending the scheduled runs whose due time has
+ * come: queue_next_deadline() includes all those times, so this is the call
+ * the scheduler makes when that deadline arrives.  Pending runs notify.
  */
 int
 queue_expire_leases(TimestampTz now)
@@ -801,7 +1491,9 @@ queue_expire_leases(TimestampTz now)
 	int			n;
 
 	SPI_connect();
-	n = make_pending(&q_expire_leases, now);
+	/* first: a running run past its deadline times out, not back to pending */
+	n = enforce_timeouts(now);
+	n += make_pending(&q_expire_leases, now);
 	n += make_pending(&q_promote_scheduled, now);
 	SPI_finish();
 	return n;
@@ -938,21 +1630,28 @@ sched_complete(PG_FUNCTION_ARGS)
 {
 	require_arg(fcinfo, 0, "run_id");
 	run_close_reported(PG_GETARG_UUID_P(0), "completed",
-					   PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1), NULL);
+					   PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1), NULL,
+					   NULL, false);
 	PG_RETURN_VOID();
 }
 
 /*
- * sched.fail(run_id uuid, error text, non_retryable boolean) RETURNS void
+ * sched.fail(run_id uuid, error text, non_retryable boolean,
+ *			  error_type text) RETURNS void
  *
- * "No retry policy: no retry" (SEMANTICS.md 8): without retry policies
- * every failure closes the run, so non_retryable changes nothing yet; the
- * retry decision belongs here, before the close, once runs carry a policy.
+ * Closes the run as failed, unless its retry policy gives it another try
+ * (SEMANTICS.md 8: "no retry policy: no retry"): non_retryable, or an
+ * error_type listed in the policy's non_retryable_error_types, makes the
+ * failure final.  error_type is the application's name for the kind of
+ * failure (Temporal's ApplicationError type, such as an exception's class
+ * name); NULL matches no listed type.  non_retryable NULL means false.
  */
 Datum
 sched_fail(PG_FUNCTION_ARGS)
 {
 	char	   *error;
+	char	   *error_type = NULL;
+	bool		non_retryable = false;
 
 	require_arg(fcinfo, 0, "run_id");
 	if (PG_ARGISNULL(1))
@@ -961,7 +1660,12 @@ sched_fail(PG_FUNCTION_ARGS)
 				 errmsg("error must not be null"),
 				 errhint("Pass the failure's message, or an empty string.")));
 	error = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	run_close_reported(PG_GETARG_UUID_P(0), "failed", NULL, error);
+	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
+		non_retryable = PG_GETARG_BOOL(2);
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
+		error_type = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	run_close_reported(PG_GETARG_UUID_P(0), "failed", NULL, error,
+					   error_type, non_retryable);
 	PG_RETURN_VOID();
 }
 
@@ -971,7 +1675,8 @@ sched_canceled(PG_FUNCTION_ARGS)
 {
 	require_arg(fcinfo, 0, "run_id");
 	run_close_reported(PG_GETARG_UUID_P(0), "canceled",
-					   PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1), NULL);
+					   PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1), NULL,
+					   NULL, false);
 	PG_RETURN_VOID();
 }
 
@@ -1007,11 +1712,19 @@ sched_describe_workflow(PG_FUNCTION_ARGS)
 	Datum		values[1];
 	bool		isnull;
 	Datum		doc;
+	int			nestlevel;
 
 	require_arg(fcinfo, 0, "workflow_id");
 	workflow_id = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	values[0] = PG_GETARG_DATUM(0);
 
+	/*
+	 * Durations in the ISO 8601 form of the rest of pg_sched ("PT10M"),
+	 * whatever the session's IntervalStyle, as a SET clause would.
+	 */
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("intervalstyle", "iso_8601", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	SPI_connect();
 	if (queue_exec(&q_describe_workflow, values, NULL, true) == 0)
 		ereport(ERROR,
@@ -1019,6 +1732,7 @@ sched_describe_workflow(PG_FUNCTION_ARGS)
 				 errmsg("workflow id \"%s\" does not exist", workflow_id)));
 	doc = SPI_datumTransfer(result_datum(0, 1, &isnull), false, -1);
 	SPI_finish();
+	AtEOXact_GUC(true, nestlevel);
 
 	PG_RETURN_DATUM(doc);
 }
@@ -1026,7 +1740,8 @@ sched_describe_workflow(PG_FUNCTION_ARGS)
 /*
  * sched.expire_leases() RETURNS integer
  *
- * What the scheduler does on its own: runs whose lease has expired go back
+ * What the scheduler does on its own: runs past their run or execution
+ * deadline time out (or are retried), runs whose lease has expired go back
  * to pending, and due scheduled runs become pending.  For operators (after
  * a clock change, or with the scheduler stopped) and for tests.
  */

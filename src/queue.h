@@ -16,6 +16,7 @@
 
 #include "datatype/timestamp.h"
 #include "utils/jsonb.h"
+#include "utils/timestamp.h"
 #include "utils/uuid.h"
 
 /* What a new run is made of. */
@@ -34,6 +35,14 @@ typedef struct RunStart
 	Jsonb	   *last_completion_result; /* may be NULL */
 	TimestampTz due_at;			/* claimable from */
 	bool		pending;		/* false: status 'scheduled' until due_at */
+	/* retries, timeouts and cron chains; all zero/NULL: none */
+	Jsonb	   *retry_policy;	/* canonical (schedule_json.c), or NULL */
+	int64		run_timeout_us; /* 0: none; run_deadline = due_at + it */
+	int64		execution_timeout_us;	/* 0: none */
+	TimestampTz execution_deadline; /* 0: now + execution_timeout_us */
+	const char *cron_schedule;	/* sched.start_workflow's, or NULL */
+	Interval   *start_delay;	/* sched.start_workflow's, or NULL */
+	const char *owner;			/* NULL: current_user */
 } RunStart;
 
 /*
@@ -43,6 +52,28 @@ typedef struct RunStart
  * already started (the unique indexes of sched.executions).
  */
 extern bool queue_start_run(const RunStart *rs, pg_uuid_t *run_id);
+
+/*
+ * sched.start_workflow's view of a workflow id: its open run (false if
+ * none), and the status of its latest run (NULL if the id has none).
+ */
+extern bool queue_open_run(const char *workflow_id, pg_uuid_t *run_id);
+extern char *queue_latest_status(const char *workflow_id);
+
+/*
+ * terminate_workflow (id_conflict_policy terminate_existing): closes the
+ * open run of workflow_id as terminated, locking its schedule first; an
+ * error if it has none.
+ */
+extern void queue_terminate_workflow(const char *workflow_id,
+									 const char *reason);
+
+/*
+ * sched.signal_workflow: appends {signal, payload, at} to the open run's
+ * signals; a run waiting for its start delay becomes pending at once.
+ */
+extern void queue_signal_workflow(const char *workflow_id, const char *signal,
+								  Jsonb *payload);
 
 /* The number of open overlap-tracked runs of a schedule. */
 extern int	queue_schedule_open_runs(const char *schedule_id);
@@ -57,10 +88,17 @@ extern int	queue_schedule_open_runs(const char *schedule_id);
 extern int	queue_cancel_schedule_runs(const char *schedule_id, const char *reason);
 extern int	queue_terminate_schedule_runs(const char *schedule_id, const char *reason);
 
-/* Scheduler maintenance; each returns the number of runs affected. */
+/*
+ * Scheduler maintenance; each returns the number of runs affected.
+ * queue_expire_leases also enforces run and execution timeouts (first),
+ * then expires leases and makes due scheduled runs pending.
+ */
 extern int	queue_expire_leases(TimestampTz now);
 extern int	queue_purge_closed(TimestampTz closed_before, int limit);
-/* The earliest lease expiry or due_at of a scheduled run; DT_NOEND if none. */
+/*
+ * The earliest lease expiry, due_at of a scheduled run, or run or execution
+ * deadline of an open run; DT_NOEND if none.
+ */
 extern TimestampTz queue_next_deadline(void);
 
 #endif							/* PG_SCHED_QUEUE_H */

@@ -658,6 +658,10 @@ proc_start(void *ctx, const DispatchItem *item, bool tracked)
 	rs.last_completion_result = tracked ? row->last_result : NULL;
 	rs.due_at = pc->now;
 	rs.pending = true;
+	/* the action's retries and timeouts (queue.c enforces them) */
+	rs.retry_policy = row->action.retry_policy;
+	rs.run_timeout_us = row->action.run_timeout_ms * 1000;
+	rs.execution_timeout_us = row->action.execution_timeout_ms * 1000;
 	if (!queue_start_run(&rs, &run_id))
 		return false;
 	pc->acted = true;
@@ -702,11 +706,11 @@ static SPIPlanPtr plan_notify;
 static void
 batch_flush(Proc *pc, Batch *b)
 {
-	static const Oid types[9] = {TEXTOID, TEXTOID, JSONBOID, JSONBOID,
+	static const Oid types[12] = {TEXTOID, TEXTOID, JSONBOID, JSONBOID,
 		TEXTOID, TIMESTAMPTZOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID,
-	TIMESTAMPTZARRAYOID};
-	Datum		values[9];
-	char		nulls[9];
+	TIMESTAMPTZARRAYOID, JSONBOID, INT8OID, INT8OID};
+	Datum		values[12];
+	char		nulls[12];
 	SchedRow   *row = &pc->row;
 	MemoryContext old;
 	uint64		inserted;
@@ -732,20 +736,37 @@ batch_flush(Proc *pc, Batch *b)
 												TIMESTAMPTZOID, 8,
 												FLOAT8PASSBYVAL,
 												TYPALIGN_DOUBLE));
+	/* the action's retries and timeouts, as queue_start_run() stores them */
+	values[9] = row->action.retry_policy ?
+		JsonbPGetDatum(row->action.retry_policy) : (Datum) 0;
+	nulls[9] = row->action.retry_policy ? ' ' : 'n';
+	values[10] = Int64GetDatum(row->action.run_timeout_ms);
+	nulls[10] = row->action.run_timeout_ms > 0 ? ' ' : 'n';
+	values[11] = Int64GetDatum(row->action.execution_timeout_ms);
+	nulls[11] = row->action.execution_timeout_ms > 0 ? ' ' : 'n';
 	run_plan(schedule_plan(&plan_batch,
 						   "INSERT INTO sched.executions (run_id, workflow_id,"
 						   " workflow, task_queue, args, memo, status,"
 						   " start_kind, schedule_id, nominal_time,"
-						   " scheduled_at, overlap_tracked, due_at)"
+						   " scheduled_at, overlap_tracked, due_at,"
+						   " retry_policy, run_timeout, execution_timeout,"
+						   " run_deadline, execution_deadline)"
 						   " SELECT pg_catalog.gen_random_uuid(), u.w, $1, $2,"
 						   " $3, $4, 'pending', 'backfill', $5, u.n, u.a,"
-						   " false, $6"
+						   " false, $6, $10, t.run, t.execution,"
+						   " $6 + t.run, $6 + t.execution"
 						   " FROM ROWS FROM (pg_catalog.unnest($7), pg_catalog.unnest($8),"
-						   " pg_catalog.unnest($9)) AS u(w, n, a)"
+						   " pg_catalog.unnest($9)) AS u(w, n, a),"
+						   " (SELECT pg_catalog.justify_hours($11 * interval '1 millisecond') AS run,"
+						   " pg_catalog.justify_hours($12 * interval '1 millisecond') AS execution) t"
 						   " ON CONFLICT DO NOTHING",
-						   9, types),
+						   12, types),
 			 values, nulls, false, 0);
 	inserted = SPI_processed;
+	/* their run and execution deadlines are new deadlines */
+	if (inserted > 0 && (row->action.run_timeout_ms > 0 ||
+						 row->action.execution_timeout_ms > 0))
+		scheduler_wake_at_commit();
 	if (inserted > 0)
 	{
 		Oid			ntypes[1] = {TEXTOID};

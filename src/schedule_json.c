@@ -462,8 +462,8 @@ positive_duration_ms(const JsonbValue *v, const char *path)
 }
 
 /* ISO 8601 with days of 24 hours: "P1DT2H", "PT1H30M", "PT0.5S", "PT0S". */
-static char *
-format_duration_ms(int64 ms)
+char *
+schedule_format_duration_ms(int64 ms)
 {
 	StringInfoData b;
 	int64		days = ms / 86400000;
@@ -577,7 +577,7 @@ static void
 push_duration(JsonbParseState **st, const char *key, int64 ms)
 {
 	schedule_push_key(st, key);
-	schedule_push_text(st, WJB_VALUE, format_duration_ms(ms));
+	schedule_push_text(st, WJB_VALUE, schedule_format_duration_ms(ms));
 }
 
 /* ---- instants ---- */
@@ -648,8 +648,14 @@ static const char *const retry_keys[] = {
 	"maximum_attempts", "non_retryable_error_types", NULL
 };
 
+/*
+ * Reads a retry policy; returns its canonical form and, when out is not
+ * NULL, the values (sched.start_workflow validates with it, and workflow.c
+ * reads stored canonical policies back with it to compute a backoff).
+ */
 static Jsonb *
-retry_policy_from_value(const JsonbValue *v, const char *path)
+retry_policy_from_value(const JsonbValue *v, const char *path,
+						ScheduleRetryPolicy *out)
 {
 	const JsonbValue *val[5];
 	int64		initial = 1000;
@@ -686,7 +692,8 @@ retry_policy_from_value(const JsonbValue *v, const char *path)
 		maximum = positive_duration_ms(val[2], kpath);
 		if (maximum < initial)
 			value_error(kpath, NULL, "maximum interval %s is less than the initial interval %s",
-						format_duration_ms(maximum), format_duration_ms(initial));
+						schedule_format_duration_ms(maximum),
+						schedule_format_duration_ms(initial));
 	}
 	if (val[3])
 		attempts = json_int(val[3], key_path(path, retry_keys[3]), 0,
@@ -701,6 +708,22 @@ retry_policy_from_value(const JsonbValue *v, const char *path)
 		for (int i = 0; i < ntypes; i++)
 			(void) json_string(&types[i].value, psprintf("%s[%d]", kpath, i),
 							   false);
+	}
+
+	if (out != NULL)
+	{
+		out->initial_interval_ms = initial;
+		out->backoff_coefficient =
+			DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+											   NumericGetDatum(coefficient)));
+		out->maximum_interval_ms = maximum;
+		out->maximum_attempts = (int32) attempts;
+		out->num_non_retryable = ntypes;
+		out->non_retryable_error_types = palloc(sizeof(char *) * Max(ntypes, 1));
+		for (int i = 0; i < ntypes; i++)
+			out->non_retryable_error_types[i] =
+				pnstrdup(types[i].value.val.string.val,
+						 types[i].value.val.string.len);
 	}
 
 	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
@@ -718,6 +741,16 @@ retry_policy_from_value(const JsonbValue *v, const char *path)
 		pushJsonbValue(&st, WJB_ELEM, &types[i].value);
 	pushJsonbValue(&st, WJB_END_ARRAY, NULL);
 	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+}
+
+Jsonb *
+schedule_retry_policy_from_jsonb(Jsonb *jb, const char *path,
+								 ScheduleRetryPolicy *out)
+{
+	JsonbValue	root;
+
+	root_value(jb, &root);
+	return retry_policy_from_value(&root, path, out);
 }
 
 /* ---- action ---- */
@@ -818,7 +851,8 @@ action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
 												   kpath[A_RUN_TIMEOUT]);
 	if (val[A_RETRY_POLICY])
 		out->retry_policy = retry_policy_from_value(val[A_RETRY_POLICY],
-													kpath[A_RETRY_POLICY]);
+													kpath[A_RETRY_POLICY],
+													NULL);
 	if (val[A_MEMO])
 	{
 		if (!is_container(val[A_MEMO], false))

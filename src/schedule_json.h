@@ -35,6 +35,21 @@ typedef struct ScheduleAction
 	Jsonb	   *memo;			/* a JSON object, or NULL */
 } ScheduleAction;
 
+/*
+ * A retry policy's values (Temporal's RetryPolicy), defaults filled in.
+ * Stored runs and actions keep the canonical jsonb; this is what reading
+ * it gives.
+ */
+typedef struct ScheduleRetryPolicy
+{
+	int64		initial_interval_ms;	/* > 0; default 1 s */
+	double		backoff_coefficient;	/* >= 1; default 2 */
+	int64		maximum_interval_ms;	/* >= initial; default 100 x initial */
+	int32		maximum_attempts;	/* 0: unlimited (the default) */
+	int			num_non_retryable;
+	char	  **non_retryable_error_types;
+} ScheduleRetryPolicy;
+
 /* The policy (SEMANTICS.md 3), defaults filled in. */
 typedef struct SchedulePolicy
 {
@@ -89,6 +104,13 @@ extern void schedule_action_from_jsonb(Jsonb *jb, const char *path,
 extern void schedule_policy_from_jsonb(Jsonb *jb, const char *path,
 									   SchedulePolicy *out);
 extern void schedule_policy_default(SchedulePolicy *out);
+
+/*
+ * A retry policy (as in an action, "path" names it in errors): returns the
+ * canonical jsonb and, when out is not NULL, fills in its values.
+ */
+extern Jsonb *schedule_retry_policy_from_jsonb(Jsonb *jb, const char *path,
+											   ScheduleRetryPolicy *out);
 extern void schedule_state_default(ScheduleState *out);
 
 /* Canonical forms: fixed points of reading and writing. */
@@ -115,6 +137,8 @@ extern spec_time schedule_ts_to_spec(TimestampTz ts);	/* floor */
 extern TimestampTz schedule_spec_to_ts(spec_time t);
 /* RFC 3339 in UTC: "2022-03-23T12:00:00Z", with ".ffffff" when needed. */
 extern char *schedule_format_time(TimestampTz ts);
+/* A duration as canonical documents show it: ISO 8601, "P1DT2H", "PT0.5S". */
+extern char *schedule_format_duration_ms(int64 ms);
 
 /* Building JSON documents (describe, list) with pushJsonbValue. */
 extern void schedule_push_key(JsonbParseState **st, const char *key);

@@ -112,6 +112,17 @@ COMMENT ON TABLE sched.backfills IS
  * schedule, so schedule_id is not a foreign key.  overlap_tracked marks the
  * runs that count as "running" for their schedule's overlap policy (all of
  * a schedule's starts except those under allow_all).
+ *
+ * Retries, timeouts and cron chains (SEMANTICS.md 7 and 8; src/queue.c):
+ * retry_policy is the canonical Temporal RetryPolicy (NULL: no retry); a
+ * failure or run timeout that it allows puts the run back to scheduled
+ * after its backoff, retries + 1 (Temporal's attempt is retries + 1;
+ * attempt counts claims).  run_deadline is due_at + run_timeout of the
+ * current try, execution_deadline the whole workflow's (start time +
+ * execution_timeout, inherited along a cron chain); the scheduler closes
+ * open runs past either as timed_out.  A run with a cron_schedule starts
+ * the next run of its chain when it closes (nominal_time is its cron
+ * time).  signals is the list of {signal, payload, at} received.
  */
 CREATE TABLE sched.executions (
 	run_id			uuid PRIMARY KEY,
@@ -148,8 +159,20 @@ CREATE TABLE sched.executions (
 	created_at		timestamptz NOT NULL DEFAULT now(),
 	started_at		timestamptz,
 	closed_at		timestamptz,
+	error_type		text,
+	cron_schedule	text,
+	start_delay		interval,
+	retry_policy	jsonb CHECK (jsonb_typeof(retry_policy) = 'object'),
+	retries			integer NOT NULL DEFAULT 0 CHECK (retries >= 0),
+	run_timeout		interval,
+	execution_timeout interval,
+	run_deadline	timestamptz,
+	execution_deadline timestamptz,
+	signals			jsonb CHECK (jsonb_typeof(signals) = 'array'),
 	CHECK ((status IN ('completed', 'failed', 'canceled', 'terminated',
 					   'timed_out')) = (closed_at IS NOT NULL)),
+	CHECK (cron_schedule IS NULL OR start_delay IS NULL),
+	CHECK (cron_schedule IS NULL OR start_kind = 'start'),
 	CHECK ((status = 'running') = (lease_expires_at IS NOT NULL)),
 	CHECK ((start_kind = 'start') = (schedule_id IS NULL)),
 	CHECK (start_kind <> 'schedule' OR nominal_time IS NOT NULL)
@@ -181,6 +204,12 @@ CREATE INDEX executions_lease ON sched.executions (lease_expires_at)
 	WHERE status = 'running';
 CREATE INDEX executions_scheduled_due ON sched.executions (due_at)
 	WHERE status = 'scheduled';
+/* the scheduler: timeouts of open runs */
+CREATE INDEX executions_run_deadline ON sched.executions (run_deadline)
+	WHERE status IN ('scheduled', 'pending', 'running');
+CREATE INDEX executions_execution_deadline
+	ON sched.executions (execution_deadline)
+	WHERE status IN ('scheduled', 'pending', 'running');
 /* retention of closed runs */
 CREATE INDEX executions_closed ON sched.executions (closed_at)
 	WHERE closed_at IS NOT NULL;

@@ -42,13 +42,14 @@ COMMENT ON FUNCTION sched.complete(uuid, jsonb) IS
 'Closes a running run as completed with its result';
 
 CREATE FUNCTION sched.fail(run_id uuid, error text,
-						   non_retryable boolean DEFAULT false)
+						   non_retryable boolean DEFAULT false,
+						   error_type text DEFAULT NULL)
 RETURNS void
 AS 'MODULE_PATHNAME', 'sched_fail'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION sched.fail(uuid, text, boolean) IS
-'Closes a running run as failed with the error message';
+COMMENT ON FUNCTION sched.fail(uuid, text, boolean, text) IS
+'Closes a running run as failed with the error message, unless its retry policy gives it another try (not when non_retryable, or when error_type is one of the policy''s non_retryable_error_types): it is then scheduled again after the backoff';
 
 CREATE FUNCTION sched.canceled(run_id uuid, details jsonb DEFAULT NULL)
 RETURNS void
@@ -88,4 +89,4 @@ AS 'MODULE_PATHNAME', 'sched_expire_leases'
 LANGUAGE C VOLATILE;
 
 COMMENT ON FUNCTION sched.expire_leases() IS
-'What the scheduler does on its own: running runs whose lease has expired, and scheduled runs that are due, become pending (NOTIFY sched_tasks); returns how many';
+'What the scheduler does on its own: open runs past their run or execution deadline time out (or are retried), running runs whose lease has expired and scheduled runs that are due become pending (NOTIFY sched_tasks); returns how many runs changed';
