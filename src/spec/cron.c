@@ -328,7 +328,15 @@ spec_parse_cron(const char *str, int flags, SpecCron *out, SpecError *err)
 			(f == SPEC_DAY_OF_MONTH || f == SPEC_DAY_OF_WEEK))
 			t = (Token) {"*", 1};
 		else
-			restricted[f] = t.s[0] != '*';
+		{
+			/*
+			 * As robfig/cron, which Temporal uses: only "*" (or "*\/1")
+			 * leaves a field unrestricted; "*\/2" restricts it (Vixie cron
+			 * would call it a star).
+			 */
+			restricted[f] = !((t.len == 1 && t.s[0] == '*') ||
+							  (t.len == 3 && memcmp(t.s, "*/1", 3) == 0));
+		}
 		if (!spec_calendar_parse_field(&out->calendar, f, t.s, t.len,
 									   (int) (t.s - str), err))
 			return false;
