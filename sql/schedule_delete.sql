@@ -47,6 +47,35 @@ SELECT (i->>'num_actions')::int AS num_actions, (i->>'buffer_size')::int AS buff
        i->'running_actions' AS running
   FROM (SELECT sched.describe('de-1')->'info' AS i) d;
 
+-- a new incarnation ignores the open runs of the old one: they neither
+-- count as running for its overlap policy (skip) nor show in describe, and
+-- closing them (even as failed) does not touch the new schedule
+SELECT sched.delete('de-1');
+SELECT sched.create_schedule('de-1', '{
+    "action": {"workflow": "W", "id": "de", "task_queue": "dq"},
+    "spec": {"cron_expressions": ["0 0 1 1 * 2099"]},
+    "policy": {"pause_on_failure": true}}', trigger_immediately => true);
+SELECT run_id AS old_run FROM sched.executions
+ WHERE schedule_id = 'de-1' AND status = 'pending' \gset
+SELECT sched.delete('de-1');
+SELECT sched.create_schedule('de-1', '{
+    "action": {"workflow": "W", "id": "de2", "task_queue": "dq"},
+    "spec": {"cron_expressions": ["0 0 1 1 * 2099"]},
+    "policy": {"overlap": "skip"}}');
+SELECT sched.trigger('de-1');
+SELECT (i->>'num_actions')::int AS num_actions,
+       (i->>'num_actions_skipped_overlap')::int AS skipped,
+       jsonb_array_length(i->'running_actions') AS running,
+       jsonb_array_length(i->'recent_actions') AS recent,
+       i->'running_actions'->0->>'workflow_id' LIKE 'de2-%' AS new_run_only
+  FROM (SELECT sched.describe('de-1')->'info' AS i) d;
+SELECT count(*) AS claimed FROM sched.poll('dq', max_tasks => 10);
+SELECT sched.fail(:'old_run', 'boom');
+SELECT s->'state'->>'paused' AS paused
+  FROM (SELECT sched.describe('de-1')->'schedule' AS s) d;
+SELECT sched.complete(run_id) FROM sched.executions
+ WHERE schedule_id = 'de-1' AND status = 'running';
+
 -- a delete is undone with its transaction
 BEGIN;
 SELECT sched.delete('de-1');

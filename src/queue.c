@@ -421,6 +421,7 @@ static QueueQuery q_cancel_run = {
 static QueueQuery q_cancel_schedule_runs = {
 	.sql = CANCEL_SET
 	" WHERE schedule_id = $1 AND overlap_tracked AND status IN " OPEN_STATES
+	SCHEDULE_THIS_INCARNATION
 	" RETURNING status",
 	.nargs = 2,
 	.argtypes = {TEXTOID, TEXTOID},
@@ -441,7 +442,8 @@ static QueueQuery q_terminate_run = {
 
 static QueueQuery q_terminate_schedule_runs = {
 	.sql = TERMINATE_SET
-	" WHERE schedule_id = $1 AND overlap_tracked AND status IN " OPEN_STATES,
+	" WHERE schedule_id = $1 AND overlap_tracked AND status IN " OPEN_STATES
+	SCHEDULE_THIS_INCARNATION,
 	.nargs = 2,
 	.argtypes = {TEXTOID, TEXTOID},
 };
@@ -482,7 +484,8 @@ static QueueQuery q_start_run = {
 static QueueQuery q_schedule_open_runs = {
 	.sql =
 	"SELECT count(*)::integer FROM sched.executions"
-	" WHERE schedule_id = $1 AND overlap_tracked AND status IN " OPEN_STATES,
+	" WHERE schedule_id = $1 AND overlap_tracked AND status IN " OPEN_STATES
+	SCHEDULE_THIS_INCARNATION,
 	.nargs = 1,
 	.argtypes = {TEXTOID},
 };

@@ -1228,15 +1228,22 @@ schedule_run_closed(const char *schedule_id, const char *workflow_id,
 
 	SPI_connect();
 	values[0] = CStringGetTextDatum(schedule_id);
+	values[1] = CStringGetTextDatum(workflow_id);
 	run_plan(schedule_plan(&plan_closed_info,
-						   "SELECT paused, policy, conflict_token"
-						   " FROM sched.schedules WHERE schedule_id = $1"
-						   " FOR UPDATE",
-						   1, types),
+						   "SELECT s.paused, s.policy, s.conflict_token,"
+						   " EXISTS (SELECT 1 FROM sched.executions e"
+						   "  WHERE e.workflow_id = $2 AND e.schedule_id = $1"
+						   "  AND e.created_at >= s.created_at)"
+						   " FROM sched.schedules s WHERE s.schedule_id = $1"
+						   " FOR UPDATE OF s",
+						   2, types),
 			 values, NULL, false, 1);
-	if (SPI_processed == 0)
+	/*
+	 * Deleted, or deleted and created again since it started this run: its
+	 * runs live on alone (SEMANTICS.md 5) and say nothing to the new one.
+	 */
+	if (SPI_processed == 0 || !DatumGetBool(column(0, 4, &isnull)))
 	{
-		/* deleted: its runs live on alone (SEMANTICS.md 5) */
 		SPI_finish();
 		return;
 	}

@@ -16,6 +16,16 @@
 #include "utils/jsonb.h"
 
 /*
+ * Runs of the schedule as it exists now: a schedule deleted and created
+ * again under the same id must not count, cancel or terminate the runs of
+ * its earlier incarnation (they live on alone, SEMANTICS.md 5).  A run
+ * belongs to the incarnation created at or before it.
+ */
+#define SCHEDULE_THIS_INCARNATION \
+	" AND created_at >= (SELECT s.created_at FROM sched.schedules s" \
+	"                    WHERE s.schedule_id = $1)"
+
+/*
  * Locks a schedule's row (SELECT ... FOR UPDATE); false if it does not
  * exist.  queue.c calls it before it locks or updates a run that has a
  * schedule, so the lock order is always schedule, then run.

@@ -35,6 +35,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "schedule.h"
 #include "schedule_core.h"
 #include "schedule_json.h"
 #include "scheduler.h"
@@ -375,7 +376,7 @@ push_recent_actions(JsonbParseState **st, const char *id, int limit)
 						   " run_id::text, status FROM ("
 						   " SELECT scheduled_at, created_at, workflow_id,"
 						   " run_id, status FROM sched.executions"
-						   " WHERE schedule_id = $1"
+						   " WHERE schedule_id = $1" SCHEDULE_THIS_INCARNATION
 						   " ORDER BY scheduled_at DESC, created_at DESC"
 						   " LIMIT $2) r"
 						   " ORDER BY scheduled_at, created_at",
@@ -424,6 +425,7 @@ push_running_actions(JsonbParseState **st, const char *id)
 						   " FROM sched.executions"
 						   " WHERE schedule_id = $1 AND overlap_tracked"
 						   " AND status IN ('scheduled', 'pending', 'running')"
+						   SCHEDULE_THIS_INCARNATION
 						   " ORDER BY created_at, workflow_id",
 						   1, types),
 			 values, NULL, false, 0);
