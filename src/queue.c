@@ -146,6 +146,7 @@
 #include "utils/tuplestore.h"
 #include "utils/uuid.h"
 
+#include "json_input.h"
 #include "queue.h"
 #include "schedule.h"
 #include "schedule_json.h"
@@ -1009,7 +1010,7 @@ timeout_message(const char *kind, const Interval *timeout)
 		return psprintf("%.*s_deadline passed", (int) (strlen(kind) - 8),
 						kind);
 	return psprintf("%s of %s exceeded", kind,
-					schedule_format_duration_ms(interval_usecs(timeout) / 1000));
+					jsonin_format_duration_ms(interval_usecs(timeout) / 1000));
 }
 
 /*

@@ -19,7 +19,9 @@
  * Runs of the schedule as it exists now: a schedule deleted and created
  * again under the same id must not count, cancel or terminate the runs of
  * its earlier incarnation (they live on alone, SEMANTICS.md 5).  A run
- * belongs to the incarnation created at or before it.
+ * belongs to the incarnation created at or before it: both created_at
+ * columns hold their transaction's start (now()), so the runs a schedule
+ * starts in its creating transaction (trigger_immediately) are its own.
  */
 #define SCHEDULE_THIS_INCARNATION \
 	" AND created_at >= (SELECT s.created_at FROM sched.schedules s" \

@@ -335,7 +335,7 @@ sched_create_schedule(PG_FUNCTION_ARGS)
 							   " next_nominal, created_at, last_updated_at,"
 							   " last_event_at)"
 							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-							   " $10, $11, $12, $12, $12)"
+							   " $10, $11, now(), now(), $12)"
 							   " ON CONFLICT (schedule_id) DO NOTHING",
 							   12, types),
 				 values, nulls, false, 0);

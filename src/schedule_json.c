@@ -56,169 +56,18 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+#include "json_input.h"
 #include "schedule_json.h"
 
 /* Unix seconds of PostgreSQL's epoch, 2000-01-01 00:00:00 UTC. */
 #define PG_EPOCH_UNIX_SECS \
 	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)
 
-/* Durations above this are refused, as in spec_json.c. */
-#define MAX_DURATION_MS		(INT64CONST(200) * 366 * 86400 * 1000)
-
-/* At most this many bytes of a value are quoted back in a message. */
-#define SHOW_MAX			100
-
-#define DURATION_HINT "Write a duration as PostgreSQL interval text ('90 minutes'), ISO 8601 ('PT1H30M') or a number of seconds."
 #define TIME_HINT "Write times in RFC 3339 with an explicit UTC offset or Z, e.g. \"2022-03-23T12:00:00Z\"."
 #define OVERLAP_HINT "Valid policies are: skip, buffer_one, buffer_all, cancel_other, terminate_other, allow_all."
 
-/* "invalid value for <path>: <reason>", the one shape of value errors. */
-#define value_error(path, hint, ...) \
-	ereport(ERROR, \
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE), \
-			 errmsg("invalid value for %s: %s", (path), psprintf(__VA_ARGS__)), \
-			 (hint) ? errhint("%s", (const char *) (hint)) : 0))
-
-typedef struct JsonItem
-{
-	char	   *key;			/* NULL for array elements */
-	JsonbValue	value;
-} JsonItem;
-
-static void type_error(const char *path, const char *expected,
-					   const JsonbValue *v) pg_attribute_noreturn();
-static void missing_key(const char *key, const char *path) pg_attribute_noreturn();
 
 /* ---- reading JSON values ---- */
-
-static bool
-is_container(const JsonbValue *v, bool array)
-{
-	return v->type == jbvBinary &&
-		!JsonContainerIsScalar(v->val.binary.data) &&
-		(array ? JsonContainerIsArray(v->val.binary.data)
-		 : JsonContainerIsObject(v->val.binary.data));
-}
-
-static const char *
-json_type_name(const JsonbValue *v)
-{
-	switch (v->type)
-	{
-		case jbvNull:
-			return "null";
-		case jbvString:
-			return "a string";
-		case jbvNumeric:
-			return "a number";
-		case jbvBool:
-			return "a boolean";
-		case jbvArray:
-			return "an array";
-		case jbvObject:
-			return "an object";
-		case jbvBinary:
-			return JsonContainerIsArray(v->val.binary.data) ? "an array" :
-				"an object";
-		default:
-			return "an unknown JSON value";
-	}
-}
-
-static void
-type_error(const char *path, const char *expected, const JsonbValue *v)
-{
-	value_error(path, NULL, "expected %s, found %s", expected,
-				json_type_name(v));
-}
-
-static void
-missing_key(const char *key, const char *path)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("missing key \"%s\" in %s", key, path)));
-}
-
-/* A string quoted for a message, cut at SHOW_MAX bytes (on a character). */
-static char *
-show_text(const char *s, int len)
-{
-	int			cut = len;
-
-	if (len > SHOW_MAX)
-		cut = pg_mbcliplen(s, len, SHOW_MAX);
-	return psprintf("\"%.*s%s\"", cut, s, cut < len ? "..." : "");
-}
-
-static char *
-show_string(const JsonbValue *v)
-{
-	return show_text(v->val.string.val, v->val.string.len);
-}
-
-/* The root of a jsonb document as a value (scalars unwrapped). */
-static void
-root_value(Jsonb *jb, JsonbValue *root)
-{
-	if (JB_ROOT_IS_SCALAR(jb))
-	{
-		if (!JsonbExtractScalar(&jb->root, root))
-			elog(ERROR, "could not extract a scalar from a scalar jsonb");
-	}
-	else
-	{
-		root->type = jbvBinary;
-		root->val.binary.data = &jb->root;
-		root->val.binary.len = VARSIZE(jb) - VARHDRSZ;
-	}
-}
-
-/* The items of an object (key and value) or of an array (value only). */
-static int
-json_items(const JsonbValue *v, JsonItem **items)
-{
-	JsonbContainer *c = v->val.binary.data;
-	JsonbIterator *it = JsonbIteratorInit(c);
-	JsonbIteratorToken tok;
-	JsonbValue	jv;
-	int			n = 0;
-	char	   *key = NULL;
-
-	*items = palloc(sizeof(JsonItem) * Max(JsonContainerSize(c), 1));
-	while ((tok = JsonbIteratorNext(&it, &jv, true)) != WJB_DONE)
-	{
-		if (tok == WJB_KEY)
-			key = pnstrdup(jv.val.string.val, jv.val.string.len);
-		else if (tok == WJB_VALUE || tok == WJB_ELEM)
-		{
-			(*items)[n].key = (tok == WJB_VALUE) ? key : NULL;
-			(*items)[n].value = jv;
-			n++;
-		}
-	}
-	return n;
-}
-
-/* Finds key in a NULL-terminated list; else an error listing the keys. */
-static int
-key_index(const char *key, const char *const *keys, const char *path)
-{
-	StringInfoData valid;
-
-	for (int i = 0; keys[i] != NULL; i++)
-		if (strcmp(key, keys[i]) == 0)
-			return i;
-
-	initStringInfo(&valid);
-	for (int i = 0; keys[i] != NULL; i++)
-		appendStringInfo(&valid, "%s%s", i == 0 ? "" : ", ", keys[i]);
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown key %s in %s", show_text(key, strlen(key)), path),
-			 errhint("Valid keys are: %s.", valid.data)));
-	pg_unreachable();
-}
 
 /*
  * Reads an object's keys into vals[] (indexed like keys[]; NULL when absent
@@ -231,14 +80,14 @@ object_keys(const JsonbValue *v, const char *path, const char *const *keys,
 	JsonItem   *items;
 	int			n;
 
-	if (!is_container(v, false))
-		type_error(path, "an object", v);
+	if (!jsonin_is_container(v, false))
+		jsonin_type_error(path, "an object", v);
 	for (int k = 0; k < nkeys; k++)
 		vals[k] = NULL;
-	n = json_items(v, &items);
+	n = jsonin_items(v, &items);
 	for (int i = 0; i < n; i++)
 	{
-		int			k = key_index(items[i].key, keys, path);
+		int			k = jsonin_key_index(items[i].key, keys, path);
 
 		if (items[i].value.type != jbvNull)
 			vals[k] = &items[i].value;
@@ -255,7 +104,7 @@ static bool
 json_bool(const JsonbValue *v, const char *path)
 {
 	if (v->type != jbvBool)
-		type_error(path, "a boolean", v);
+		jsonin_type_error(path, "a boolean", v);
 	return v->val.boolean;
 }
 
@@ -264,9 +113,9 @@ static char *
 json_string(const JsonbValue *v, const char *path, bool allow_empty)
 {
 	if (v->type != jbvString)
-		type_error(path, "a string", v);
+		jsonin_type_error(path, "a string", v);
 	if (!allow_empty && v->val.string.len == 0)
-		value_error(path, NULL, "the empty string is not allowed");
+		jsonin_value_error(path, NULL, "the empty string is not allowed");
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 
@@ -284,7 +133,7 @@ json_int(const JsonbValue *v, const char *path, int64 min, int64 max)
 	int64		x = 0;
 
 	if (v->type != jbvNumeric)
-		type_error(path, "an integer", v);
+		jsonin_type_error(path, "an integer", v);
 	s = DatumGetCString(DirectFunctionCall1(numeric_out,
 											NumericGetDatum(v->val.numeric)));
 	p = s;
@@ -303,14 +152,14 @@ json_int(const JsonbValue *v, const char *path, int64 min, int64 max)
 		for (p++; *p == '0'; p++)
 			;
 	if (*p != '\0')
-		value_error(path, NULL, "%s is not an integer", s);
+		jsonin_value_error(path, NULL, "%s is not an integer", s);
 	if (negative)
 		x = -x;
 	if (overflow || x < min)
-		value_error(path, NULL, "%s is out of range " INT64_FORMAT "-" INT64_FORMAT,
+		jsonin_value_error(path, NULL, "%s is out of range " INT64_FORMAT "-" INT64_FORMAT,
 					s, min, max);
 	if (x > max)
-		value_error(path, NULL, "%s is out of range " INT64_FORMAT "-" INT64_FORMAT,
+		jsonin_value_error(path, NULL, "%s is out of range " INT64_FORMAT "-" INT64_FORMAT,
 					s, min, max);
 	return x;
 }
@@ -318,137 +167,13 @@ json_int(const JsonbValue *v, const char *path, int64 min, int64 max)
 /* ---- durations ---- */
 
 /*
- * Durations are read as spec_json.c reads jitter (the same forms, limits
- * and wording): a JSON number of seconds, or PostgreSQL interval text or
- * ISO 8601, parsed without throwing so the error names the field; months
- * and years are refused (no fixed length), a day is 24 hours.
+ * A duration in whole milliseconds, 0 to 200 years, read as every document
+ * reads durations (json_input.c): the same forms, limits and wording.
  */
-
-/* Does a PostgreSQL interval text use units without a fixed length? */
-static bool
-uses_months(char **field, int *ftype, int nf)
-{
-	for (int i = 0; i < nf; i++)
-	{
-		int			val;
-
-		if (ftype[i] != DTK_STRING && ftype[i] != DTK_SPECIAL)
-			continue;
-		if (DecodeUnits(i, field[i], &val) == UNITS &&
-			(val == DTK_MONTH || val == DTK_YEAR || val == DTK_DECADE ||
-			 val == DTK_CENTURY || val == DTK_MILLENNIUM))
-			return true;
-	}
-	return false;
-}
-
-/* ISO 8601 designators Y or M before T, or the alternative format. */
-static bool
-iso_uses_months(const char *s)
-{
-	for (const char *p = s + 1; *p && *p != 'T'; p++)
-	{
-		if (*p == 'Y' || *p == 'M')
-			return true;
-		if ((isdigit((unsigned char) *p) || *p == '.' || *p == ',') &&
-			(p[1] == '-' || p[1] == 'T' || p[1] == '\0'))
-			return true;
-	}
-	return false;
-}
-
-/* A duration in whole milliseconds, 0 to 200 years. */
 static int64
 duration_ms(const JsonbValue *v, const char *path)
 {
-	int64		usec;
-	char	   *shown;
-
-	if (v->type == jbvNumeric)
-	{
-		char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out,
-															NumericGetDatum(v->val.numeric)));
-		bool		have_error = false;
-		Numeric		ms;
-		Datum		rounded;
-
-		shown = strlen(s) > 40 ? psprintf("%.37s...", s) : s;
-		if (s[0] == '-' && strspn(s, "-0.") != strlen(s))
-			value_error(path, NULL, "duration %s is negative", shown);
-		/* seconds to milliseconds, exactly */
-		ms = numeric_mul_opt_error(v->val.numeric, int64_to_numeric(1000),
-								   &have_error);
-		if (have_error ||
-			DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(ms),
-											  NumericGetDatum(int64_to_numeric(MAX_DURATION_MS)))) > 0)
-			value_error(path, NULL, "duration %s is longer than 200 years",
-						shown);
-		rounded = DirectFunctionCall2(numeric_round, NumericGetDatum(ms),
-									  Int32GetDatum(0));
-		if (!DatumGetBool(DirectFunctionCall2(numeric_eq, rounded,
-											  NumericGetDatum(ms))))
-			value_error(path, NULL, "duration %s is not a whole number of milliseconds",
-						shown);
-		usec = DatumGetInt64(DirectFunctionCall1(numeric_int8, rounded)) * 1000;
-	}
-	else if (v->type == jbvString)
-	{
-		char	   *str = pnstrdup(v->val.string.val, v->val.string.len);
-		struct pg_itm_in itm;
-		char		workbuf[256];
-		char	   *field[MAXDATEFIELDS];
-		int			ftype[MAXDATEFIELDS];
-		int			nf;
-		int			dtype = DTK_DELTA;
-		int			dterr;
-		bool		months;
-
-		shown = show_string(v);
-		memset(&itm, 0, sizeof(itm));
-
-		/* as interval_in does, without its ereport */
-		dterr = ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
-							  MAXDATEFIELDS, &nf);
-		if (dterr == 0)
-			dterr = DecodeInterval(field, ftype, nf, INTERVAL_FULL_RANGE,
-								   &dtype, &itm);
-		if (dterr == 0)
-			months = uses_months(field, ftype, nf);
-		else if (dterr == DTERR_BAD_FORMAT)
-		{
-			memset(&itm, 0, sizeof(itm));
-			dterr = DecodeISO8601Interval(str, &dtype, &itm);
-			months = dterr == 0 && iso_uses_months(str);
-		}
-		else
-			months = false;
-
-		if (dterr == DTERR_FIELD_OVERFLOW || dterr == DTERR_INTERVAL_OVERFLOW)
-			value_error(path, NULL, "duration %s is out of range", shown);
-		if (dterr != 0 || dtype != DTK_DELTA)
-			value_error(path, DURATION_HINT, "%s is not a duration", shown);
-		if (months || itm.tm_mon != 0 || itm.tm_year != 0)
-			value_error(path, "Use days, e.g. '30 days'.",
-						"months and years are not allowed in %s, they have no fixed length",
-						shown);
-		/* days of 24 hours; past int64, the sign of the days decides */
-		if (pg_mul_s64_overflow((int64) itm.tm_mday, USECS_PER_DAY, &usec) ||
-			pg_add_s64_overflow(usec, itm.tm_usec, &usec))
-			usec = itm.tm_mday < 0 ? -1 : PG_INT64_MAX;
-		if (usec < 0)
-			value_error(path, NULL, "duration %s is negative", shown);
-		if (usec > MAX_DURATION_MS * 1000)
-			value_error(path, NULL, "duration %s is longer than 200 years",
-						shown);
-		if (usec % 1000 != 0)
-			value_error(path, NULL, "duration %s is not a whole number of milliseconds",
-						shown);
-	}
-	else
-	{
-		type_error(path, "a duration (a string or a number of seconds)", v);
-	}
-	return usec / 1000;
+	return jsonin_duration_usec(v, path, 1000) / 1000;
 }
 
 static int64
@@ -457,49 +182,8 @@ positive_duration_ms(const JsonbValue *v, const char *path)
 	int64		ms = duration_ms(v, path);
 
 	if (ms == 0)
-		value_error(path, NULL, "a duration of zero is not allowed");
+		jsonin_value_error(path, NULL, "a duration of zero is not allowed");
 	return ms;
-}
-
-/* ISO 8601 with days of 24 hours: "P1DT2H", "PT1H30M", "PT0.5S", "PT0S". */
-char *
-schedule_format_duration_ms(int64 ms)
-{
-	StringInfoData b;
-	int64		days = ms / 86400000;
-	int64		rem = ms % 86400000;
-	int			h = (int) (rem / 3600000),
-				m = (int) (rem / 60000 % 60),
-				s = (int) (rem / 1000 % 60),
-				frac = (int) (rem % 1000);
-
-	initStringInfo(&b);
-	appendStringInfoChar(&b, 'P');
-	if (days > 0)
-		appendStringInfo(&b, INT64_FORMAT "D", days);
-	if (rem > 0 || days == 0)
-	{
-		appendStringInfoChar(&b, 'T');
-		if (h > 0)
-			appendStringInfo(&b, "%dH", h);
-		if (m > 0)
-			appendStringInfo(&b, "%dM", m);
-		if (s > 0 || frac > 0 || rem == 0)
-		{
-			appendStringInfo(&b, "%d", s);
-			if (frac > 0)
-			{
-				char		digits[4];
-
-				snprintf(digits, sizeof(digits), "%03d", frac);
-				for (int i = 2; i > 0 && digits[i] == '0'; i--)
-					digits[i] = '\0';
-				appendStringInfo(&b, ".%s", digits);
-			}
-			appendStringInfoChar(&b, 'S');
-		}
-	}
-	return b.data;
 }
 
 /* ---- building JSON ---- */
@@ -577,7 +261,7 @@ static void
 push_duration(JsonbParseState **st, const char *key, int64 ms)
 {
 	schedule_push_key(st, key);
-	schedule_push_text(st, WJB_VALUE, schedule_format_duration_ms(ms));
+	schedule_push_text(st, WJB_VALUE, jsonin_format_duration_ms(ms));
 }
 
 /* ---- instants ---- */
@@ -629,15 +313,15 @@ json_time(const JsonbValue *v, const char *path)
 	int64		usec;
 
 	if (v->type != jbvString)
-		type_error(path, "a string", v);
+		jsonin_type_error(path, "a string", v);
 	if (!spec_parse_time(v->val.string.val, v->val.string.len, &t, &frac_us,
 						 &err))
-		value_error(path, TIME_HINT, "%s", err.message);
+		jsonin_value_error(path, TIME_HINT, "%s", err.message);
 	if (pg_sub_s64_overflow(t, PG_EPOCH_UNIX_SECS, &usec) ||
 		pg_mul_s64_overflow(usec, USECS_PER_SEC, &usec) ||
 		pg_add_s64_overflow(usec, frac_us, &usec) ||
 		!IS_VALID_TIMESTAMP(usec))
-		value_error(path, TIME_HINT, "%s is out of range", show_string(v));
+		jsonin_value_error(path, TIME_HINT, "%s is out of range", jsonin_show_string(v));
 	return usec;
 }
 
@@ -675,12 +359,12 @@ retry_policy_from_value(const JsonbValue *v, const char *path,
 		char	   *kpath = key_path(path, retry_keys[1]);
 
 		if (val[1]->type != jbvNumeric)
-			type_error(kpath, "a number", val[1]);
+			jsonin_type_error(kpath, "a number", val[1]);
 		coefficient = val[1]->val.numeric;
 		if (DatumGetInt32(DirectFunctionCall2(numeric_cmp,
 											  NumericGetDatum(coefficient),
 											  NumericGetDatum(int64_to_numeric(1)))) < 0)
-			value_error(kpath, NULL, "backoff coefficient %s is less than 1",
+			jsonin_value_error(kpath, NULL, "backoff coefficient %s is less than 1",
 						DatumGetCString(DirectFunctionCall1(numeric_out,
 															NumericGetDatum(coefficient))));
 	}
@@ -691,9 +375,9 @@ retry_policy_from_value(const JsonbValue *v, const char *path,
 
 		maximum = positive_duration_ms(val[2], kpath);
 		if (maximum < initial)
-			value_error(kpath, NULL, "maximum interval %s is less than the initial interval %s",
-						schedule_format_duration_ms(maximum),
-						schedule_format_duration_ms(initial));
+			jsonin_value_error(kpath, NULL, "maximum interval %s is less than the initial interval %s",
+						jsonin_format_duration_ms(maximum),
+						jsonin_format_duration_ms(initial));
 	}
 	if (val[3])
 		attempts = json_int(val[3], key_path(path, retry_keys[3]), 0,
@@ -702,9 +386,9 @@ retry_policy_from_value(const JsonbValue *v, const char *path,
 	{
 		char	   *kpath = key_path(path, retry_keys[4]);
 
-		if (!is_container(val[4], true))
-			type_error(kpath, "an array of strings", val[4]);
-		ntypes = json_items(val[4], &types);
+		if (!jsonin_is_container(val[4], true))
+			jsonin_type_error(kpath, "an array of strings", val[4]);
+		ntypes = jsonin_items(val[4], &types);
 		for (int i = 0; i < ntypes; i++)
 			(void) json_string(&types[i].value, psprintf("%s[%d]", kpath, i),
 							   false);
@@ -749,7 +433,7 @@ schedule_retry_policy_from_jsonb(Jsonb *jb, const char *path,
 {
 	JsonbValue	root;
 
-	root_value(jb, &root);
+	jsonin_root_value(jb, &root);
 	return retry_policy_from_value(&root, path, out);
 }
 
@@ -783,19 +467,19 @@ refuse_start_keys(const JsonbValue *v, const char *path)
 	JsonItem   *items;
 	int			n;
 
-	if (!is_container(v, false))
+	if (!jsonin_is_container(v, false))
 		return;
-	n = json_items(v, &items);
+	n = jsonin_items(v, &items);
 	for (int i = 0; i < n; i++)
 	{
 		if (items[i].value.type == jbvNull)
 			continue;
 		if (strcmp(items[i].key, "cron_schedule") == 0)
-			value_error(key_path(path, "cron_schedule"),
+			jsonin_value_error(key_path(path, "cron_schedule"),
 						"The schedule's spec says when its workflows start; sched.start_workflow takes cron_schedule.",
 						"a schedule's action cannot have a cron schedule");
 		if (strcmp(items[i].key, "start_delay") == 0)
-			value_error(key_path(path, "start_delay"),
+			jsonin_value_error(key_path(path, "start_delay"),
 						"The schedule's spec says when its workflows start; sched.start_workflow takes start_delay.",
 						"a schedule's action cannot have a start delay");
 	}
@@ -814,29 +498,29 @@ action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
 		kpath[k] = key_path(path, action_keys[k]);
 
 	if (val[A_WORKFLOW] == NULL)
-		missing_key("workflow", path);
+		jsonin_missing_key("workflow", path);
 	if (val[A_ID] == NULL)
-		missing_key("id", path);
+		jsonin_missing_key("id", path);
 	if (val[A_TASK_QUEUE] == NULL)
-		missing_key("task_queue", path);
+		jsonin_missing_key("task_queue", path);
 	out->workflow = json_string(val[A_WORKFLOW], kpath[A_WORKFLOW], false);
 	out->id = json_string(val[A_ID], kpath[A_ID], false);
 	if (strlen(out->id) > SCHEDULE_ACTION_ID_MAX)
-		value_error(kpath[A_ID],
+		jsonin_value_error(kpath[A_ID],
 					"Workflow ids are the id, \"-\" and the nominal time, at most 1000 bytes.",
 					"id of %d bytes is longer than the limit of %d",
 					(int) strlen(out->id), SCHEDULE_ACTION_ID_MAX);
 	out->task_queue = json_string(val[A_TASK_QUEUE], kpath[A_TASK_QUEUE],
 								  false);
 	if (strlen(out->task_queue) > SCHEDULE_TASK_QUEUE_MAX)
-		value_error(kpath[A_TASK_QUEUE], NULL,
+		jsonin_value_error(kpath[A_TASK_QUEUE], NULL,
 					"task queue name of %d bytes is longer than the limit of %d",
 					(int) strlen(out->task_queue), SCHEDULE_TASK_QUEUE_MAX);
 
 	if (val[A_ARGS])
 	{
-		if (!is_container(val[A_ARGS], true))
-			type_error(kpath[A_ARGS], "an array", val[A_ARGS]);
+		if (!jsonin_is_container(val[A_ARGS], true))
+			jsonin_type_error(kpath[A_ARGS], "an array", val[A_ARGS]);
 		out->args = JsonbValueToJsonb((JsonbValue *) val[A_ARGS]);
 	}
 	else
@@ -855,8 +539,8 @@ action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
 													NULL);
 	if (val[A_MEMO])
 	{
-		if (!is_container(val[A_MEMO], false))
-			type_error(kpath[A_MEMO], "an object", val[A_MEMO]);
+		if (!jsonin_is_container(val[A_MEMO], false))
+			jsonin_type_error(kpath[A_MEMO], "an object", val[A_MEMO]);
 		out->memo = JsonbValueToJsonb((JsonbValue *) val[A_MEMO]);
 	}
 }
@@ -866,7 +550,7 @@ schedule_action_from_jsonb(Jsonb *jb, const char *path, ScheduleAction *out)
 {
 	JsonbValue	root;
 
-	root_value(jb, &root);
+	jsonin_root_value(jb, &root);
 	action_from_value(&root, path, out);
 }
 
@@ -921,10 +605,10 @@ overlap_from_value(const JsonbValue *v, const char *path)
 	DispatchOverlap o;
 
 	if (v->type != jbvString)
-		type_error(path, "a string", v);
+		jsonin_type_error(path, "a string", v);
 	if (!dispatch_overlap_from_name(v->val.string.val, v->val.string.len, &o))
-		value_error(path, OVERLAP_HINT, "unknown overlap policy %s",
-					show_string(v));
+		jsonin_value_error(path, OVERLAP_HINT, "unknown overlap policy %s",
+					jsonin_show_string(v));
 	return o;
 }
 
@@ -934,8 +618,8 @@ schedule_overlap_from_text(const char *name, const char *path)
 	DispatchOverlap o;
 
 	if (!dispatch_overlap_from_name(name, strlen(name), &o))
-		value_error(path, OVERLAP_HINT, "unknown overlap policy %s",
-					show_text(name, strlen(name)));
+		jsonin_value_error(path, OVERLAP_HINT, "unknown overlap policy %s",
+					jsonin_show_text(name, strlen(name)));
 	return o;
 }
 
@@ -965,7 +649,7 @@ schedule_policy_from_jsonb(Jsonb *jb, const char *path, SchedulePolicy *out)
 {
 	JsonbValue	root;
 
-	root_value(jb, &root);
+	jsonin_root_value(jb, &root);
 	policy_from_value(&root, path, out);
 }
 
@@ -1013,7 +697,7 @@ state_from_value(const JsonbValue *v, const char *path, ScheduleState *out)
 
 		out->note = json_string(val[1], kpath, true);
 		if (strlen(out->note) > SCHEDULE_NOTE_MAX)
-			value_error(kpath, NULL, "note of %d bytes is longer than the limit of %d",
+			jsonin_value_error(kpath, NULL, "note of %d bytes is longer than the limit of %d",
 						(int) strlen(out->note), SCHEDULE_NOTE_MAX);
 	}
 	if (val[2])
@@ -1026,11 +710,11 @@ state_from_value(const JsonbValue *v, const char *path, ScheduleState *out)
 
 	/* SEMANTICS.md 4: limited needs a positive count, a count needs limited */
 	if (out->limited_actions && out->remaining_actions == 0)
-		value_error(path,
+		jsonin_value_error(path,
 					"Give remaining_actions a positive count, or set limited_actions to false.",
 					"limited_actions is true but remaining_actions is 0");
 	if (!out->limited_actions && out->remaining_actions > 0)
-		value_error(path,
+		jsonin_value_error(path,
 					"Set limited_actions to true to limit the schedule to remaining_actions actions.",
 					"remaining_actions is " INT64_FORMAT " but limited_actions is false",
 					out->remaining_actions);
@@ -1066,7 +750,7 @@ schedule_doc_from_jsonb(Jsonb *jb, const char *path, ScheduleDoc *out)
 	const JsonbValue *val[4];
 
 	memset(out, 0, sizeof(*out));
-	root_value(jb, &root);
+	jsonin_root_value(jb, &root);
 	object_keys(&root, path, doc_keys, val, 4);
 
 	/* in document order, so the first problem reported is the first one */
@@ -1108,15 +792,15 @@ schedule_check_backfill(const ScheduleBackfill *bf, const char *path)
 	const char *sep = path[0] ? "." : "";
 
 	if (TIMESTAMP_NOT_FINITE(bf->start_at))
-		value_error(psprintf("%s%sstart_at", path, sep), NULL,
+		jsonin_value_error(psprintf("%s%sstart_at", path, sep), NULL,
 					"%s is not a time a backfill can start at",
 					schedule_format_time(bf->start_at));
 	if (TIMESTAMP_NOT_FINITE(bf->end_at))
-		value_error(psprintf("%s%send_at", path, sep), NULL,
+		jsonin_value_error(psprintf("%s%send_at", path, sep), NULL,
 					"%s is not a time a backfill can end at",
 					schedule_format_time(bf->end_at));
 	if (bf->end_at < bf->start_at)
-		value_error(psprintf("%s%send_at", path, sep),
+		jsonin_value_error(psprintf("%s%send_at", path, sep),
 					"A backfill covers start_at to end_at, both included.",
 					"%s is before start_at %s",
 					schedule_format_time(bf->end_at),
@@ -1131,10 +815,10 @@ schedule_backfills_from_jsonb(Jsonb *jb, const char *path,
 	JsonItem   *items;
 	int			n;
 
-	root_value(jb, &root);
-	if (!is_container(&root, true))
-		type_error(path, "an array of backfill ranges", &root);
-	n = json_items(&root, &items);
+	jsonin_root_value(jb, &root);
+	if (!jsonin_is_container(&root, true))
+		jsonin_type_error(path, "an array of backfill ranges", &root);
+	n = jsonin_items(&root, &items);
 	*out = palloc0(sizeof(ScheduleBackfill) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
@@ -1144,9 +828,9 @@ schedule_backfills_from_jsonb(Jsonb *jb, const char *path,
 
 		object_keys(&items[i].value, ipath, backfill_keys, val, 3);
 		if (val[0] == NULL)
-			missing_key("start_at", ipath);
+			jsonin_missing_key("start_at", ipath);
 		if (val[1] == NULL)
-			missing_key("end_at", ipath);
+			jsonin_missing_key("end_at", ipath);
 		bf->start_at = json_time(val[0], key_path(ipath, "start_at"));
 		bf->end_at = json_time(val[1], key_path(ipath, "end_at"));
 		if (val[2])

@@ -137,9 +137,6 @@ extern spec_time schedule_ts_to_spec(TimestampTz ts);	/* floor */
 extern TimestampTz schedule_spec_to_ts(spec_time t);
 /* RFC 3339 in UTC: "2022-03-23T12:00:00Z", with ".ffffff" when needed. */
 extern char *schedule_format_time(TimestampTz ts);
-/* A duration as canonical documents show it: ISO 8601, "P1DT2H", "PT0.5S". */
-extern char *schedule_format_duration_ms(int64 ms);
-
 /* Building JSON documents (describe, list) with pushJsonbValue. */
 extern void schedule_push_key(JsonbParseState **st, const char *key);
 extern void schedule_push_text(JsonbParseState **st, JsonbIteratorToken tok,

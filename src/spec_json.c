@@ -14,10 +14,8 @@
  *
  * using the engine's own wording where the engine found the problem.
  *
- * Durations (every, offset, jitter) are a JSON number of seconds or a string
- * that PostgreSQL's own interval parser reads (interval text or ISO 8601),
- * called without throwing so the error can name the field.  Months and
- * years have no fixed length and are refused; a day is 24 hours.
+ * Durations (every, offset, jitter) are read by json_input.c, as every
+ * document of pg_sched reads them.
  *
  * Zone agreement (SEMANTICS.md 1.2, 1.6): the effective zone of each cron
  * string that yields a calendar is its TZ=/CRON_TZ= prefix, else
@@ -52,217 +50,20 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
+#include "json_input.h"
 #include "spec_json.h"
 #include "spec_pgtz.h"
-
-/* Durations above this are refused: the engine's own bound for intervals. */
-#define MAX_DURATION_USEC	(INT64CONST(200) * 366 * USECS_PER_DAY)
-
-/* At most this many bytes of a value are quoted back in a message. */
-#define SHOW_MAX			100
 
 /* The instants spec_format_time can write: years 0000-9999. */
 #define SPEC_TIME_TEXT_MIN	INT64CONST(-62167219200)	/* 0000-01-01 */
 #define SPEC_TIME_TEXT_MAX	INT64CONST(253402300799)	/* 9999-12-31 23:59:59 */
 
 #define TZ_HINT "See the view pg_timezone_names for the zones this server knows."
-#define DURATION_HINT "Write a duration as PostgreSQL interval text ('90 minutes'), ISO 8601 ('PT1H30M') or a number of seconds."
 #define TIME_HINT "Write times in RFC 3339 with an explicit UTC offset or Z, e.g. \"2022-03-23T12:00:00Z\"."
 
-/* "invalid value for <path>: <reason>", the one shape of value errors. */
-#define value_error(path, hint, ...) \
-	ereport(ERROR, \
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE), \
-			 errmsg("invalid value for %s: %s", (path), psprintf(__VA_ARGS__)), \
-			 (hint) ? errhint("%s", (const char *) (hint)) : 0))
-
-typedef struct JsonItem
-{
-	char	   *key;			/* NULL for array elements */
-	JsonbValue	value;
-} JsonItem;
-
-static void type_error(const char *path, const char *expected,
-					   const JsonbValue *v) pg_attribute_noreturn();
-static void missing_key(const char *key, const char *path) pg_attribute_noreturn();
 static void engine_value_error(const char *path, const SpecError *err) pg_attribute_noreturn();
 
 /* ---- reading JSON values ---- */
-
-static bool
-is_container(const JsonbValue *v, bool array)
-{
-	return v->type == jbvBinary &&
-		!JsonContainerIsScalar(v->val.binary.data) &&
-		(array ? JsonContainerIsArray(v->val.binary.data)
-		 : JsonContainerIsObject(v->val.binary.data));
-}
-
-static const char *
-json_type_name(const JsonbValue *v)
-{
-	switch (v->type)
-	{
-		case jbvNull:
-			return "null";
-		case jbvString:
-			return "a string";
-		case jbvNumeric:
-			return "a number";
-		case jbvBool:
-			return "a boolean";
-		case jbvArray:
-			return "an array";
-		case jbvObject:
-			return "an object";
-		case jbvBinary:
-			return JsonContainerIsArray(v->val.binary.data) ? "an array" :
-				"an object";
-		default:
-			return "an unknown JSON value";
-	}
-}
-
-static void
-type_error(const char *path, const char *expected, const JsonbValue *v)
-{
-	value_error(path, NULL, "expected %s, found %s", expected,
-				json_type_name(v));
-}
-
-/* A string quoted for a message, cut at SHOW_MAX bytes (on a character). */
-static char *
-show_text(const char *s, int len)
-{
-	int			cut = len;
-
-	if (len > SHOW_MAX)
-		cut = pg_mbcliplen(s, len, SHOW_MAX);
-	return psprintf("\"%.*s%s\"", cut, s, cut < len ? "..." : "");
-}
-
-static char *
-show_string(const JsonbValue *v)
-{
-	return show_text(v->val.string.val, v->val.string.len);
-}
-
-/* The items of an object (key and value) or of an array (value only). */
-static int
-json_items(const JsonbValue *v, JsonItem **items)
-{
-	JsonbContainer *c = v->val.binary.data;
-	JsonbIterator *it = JsonbIteratorInit(c);
-	JsonbIteratorToken tok;
-	JsonbValue	jv;
-	int			n = 0;
-	char	   *key = NULL;
-
-	*items = palloc(sizeof(JsonItem) * Max(JsonContainerSize(c), 1));
-	while ((tok = JsonbIteratorNext(&it, &jv, true)) != WJB_DONE)
-	{
-		if (tok == WJB_KEY)
-			key = pnstrdup(jv.val.string.val, jv.val.string.len);
-		else if (tok == WJB_VALUE || tok == WJB_ELEM)
-		{
-			(*items)[n].key = (tok == WJB_VALUE) ? key : NULL;
-			(*items)[n].value = jv;
-			n++;
-		}
-	}
-	return n;
-}
-
-/* Finds key in a NULL-terminated list; else an error listing the keys. */
-static int
-key_index(const char *key, const char *const *keys, const char *path)
-{
-	StringInfoData valid;
-
-	for (int i = 0; keys[i] != NULL; i++)
-		if (strcmp(key, keys[i]) == 0)
-			return i;
-
-	initStringInfo(&valid);
-	for (int i = 0; keys[i] != NULL; i++)
-		appendStringInfo(&valid, "%s%s", i == 0 ? "" : ", ", keys[i]);
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown key %s in %s", show_text(key, strlen(key)), path),
-			 errhint("Valid keys are: %s.", valid.data)));
-	pg_unreachable();
-}
-
-static void
-missing_key(const char *key, const char *path)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("missing key \"%s\" in %s", key, path)));
-}
-
-/*
- * A JSON number, read exactly from its decimal text: sign, integer part and
- * fraction digits (trailing zeros dropped).  jsonb numbers are finite and
- * never use exponents in numeric_out's text.
- */
-typedef struct JsonNumber
-{
-	char	   *text;			/* for messages */
-	bool		negative;
-	bool		huge;			/* integer part of 16 digits or more */
-	int64		ipart;			/* magnitude of the integer part */
-	char		frac[7];		/* first 6 fraction digits, zero-padded */
-	int			frac_digits;	/* significant fraction digits */
-} JsonNumber;
-
-static void
-read_number(const JsonbValue *v, const char *path, JsonNumber *num)
-{
-	char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out,
-													   NumericGetDatum(v->val.numeric)));
-	const char *p = s;
-	int			idigits = 0;
-	int			fd = 0;
-
-	memset(num, 0, sizeof(*num));
-	num->text = strlen(s) > 40 ? psprintf("%.37s...", s) : s;
-	strcpy(num->frac, "000000");
-	if (*p == '-')
-	{
-		num->negative = true;
-		p++;
-	}
-	if (!isdigit((unsigned char) *p))
-		value_error(path, NULL, "%s is not a finite number", num->text);
-	for (; isdigit((unsigned char) *p); p++)
-	{
-		if (idigits == 0 && *p == '0')
-			continue;
-		if (++idigits >= 16)
-			num->huge = true;
-		else
-			num->ipart = num->ipart * 10 + (*p - '0');
-	}
-	if (*p == '.')
-	{
-		const char *f = ++p;
-		const char *last = NULL;
-
-		for (; isdigit((unsigned char) *p); p++)
-			if (*p != '0')
-				last = p;
-		if (last)
-			fd = (int) (last - f) + 1;
-		for (int i = 0; i < 6 && i < fd; i++)
-			num->frac[i] = f[i];
-	}
-	if (*p != '\0')
-		value_error(path, NULL, "%s is not a finite number", num->text);
-	num->frac_digits = fd;
-	if (num->ipart == 0 && fd == 0)
-		num->negative = false;
-}
 
 /*
  * An integer value of a calendar field, in the engine's wording; values that
@@ -275,13 +76,13 @@ field_int(const JsonbValue *v, const char *path, SpecField field)
 	int			max = field == SPEC_DAY_OF_WEEK ? 7 : spec_field_max[field];
 
 	if (v->type != jbvNumeric)
-		type_error(path, "an integer", v);
-	read_number(v, path, &num);
+		jsonin_type_error(path, "an integer", v);
+	jsonin_read_number(v, path, &num);
 	if (num.frac_digits > 0)
-		value_error(path, NULL, "value %s is not an integer in the %s field",
+		jsonin_value_error(path, NULL, "value %s is not an integer in the %s field",
 					num.text, spec_field_names[field]);
 	if (num.huge || num.ipart > PG_INT32_MAX)
-		value_error(path, NULL, "value %s out of range %d-%d in the %s field",
+		jsonin_value_error(path, NULL, "value %s out of range %d-%d in the %s field",
 					num.text, spec_field_min[field], max,
 					spec_field_names[field]);
 	return num.negative ? -(int) num.ipart : (int) num.ipart;
@@ -290,137 +91,10 @@ field_int(const JsonbValue *v, const char *path, SpecField field)
 static void
 engine_value_error(const char *path, const SpecError *err)
 {
-	value_error(path, NULL, "%s", err->message);
+	jsonin_value_error(path, NULL, "%s", err->message);
 }
 
 /* ---- durations ---- */
-
-/* Does a PostgreSQL interval text use units without a fixed length? */
-static bool
-uses_months(char **field, int *ftype, int nf)
-{
-	for (int i = 0; i < nf; i++)
-	{
-		int			val;
-
-		if (ftype[i] != DTK_STRING && ftype[i] != DTK_SPECIAL)
-			continue;
-		if (DecodeUnits(i, field[i], &val) == UNITS &&
-			(val == DTK_MONTH || val == DTK_YEAR || val == DTK_DECADE ||
-			 val == DTK_CENTURY || val == DTK_MILLENNIUM))
-			return true;
-	}
-	return false;
-}
-
-/*
- * ISO 8601 designators Y and M before T, or the alternative format
- * ("P0001-02-03", "P00010203", where positions mean years and months):
- * either way the text carries months or years, maybe as fractions that the
- * parser would silently turn into 30-day months.
- */
-static bool
-iso_uses_months(const char *s)
-{
-	for (const char *p = s + 1; *p && *p != 'T'; p++)
-	{
-		if (*p == 'Y' || *p == 'M')
-			return true;
-		if ((isdigit((unsigned char) *p) || *p == '.' || *p == ',') &&
-			(p[1] == '-' || p[1] == 'T' || p[1] == '\0'))
-			return true;
-	}
-	return false;
-}
-
-/*
- * A duration in microseconds, >= 0 and at most 200 years; resolution_us is
- * 1000000 (whole seconds) or 1000 (milliseconds).
- */
-static int64
-duration_usec(const JsonbValue *v, const char *path, int64 resolution_us)
-{
-	const char *unit = resolution_us == USECS_PER_SEC ? "seconds" :
-		"milliseconds";
-	int64		usec;
-	char	   *shown;
-
-	if (v->type == jbvNumeric)
-	{
-		JsonNumber	num;
-
-		read_number(v, path, &num);
-		shown = num.text;
-		if (num.negative)
-			value_error(path, NULL, "duration %s is negative", shown);
-		if (num.huge || num.ipart > MAX_DURATION_USEC / USECS_PER_SEC)
-			value_error(path, NULL, "duration %s is longer than 200 years",
-						shown);
-		if (num.frac_digits > 6)
-			value_error(path, NULL, "duration %s is not a whole number of %s",
-						shown, unit);
-		usec = num.ipart * USECS_PER_SEC + pg_strtoint32(num.frac);
-	}
-	else if (v->type == jbvString)
-	{
-		char	   *str = pnstrdup(v->val.string.val, v->val.string.len);
-		struct pg_itm_in itm;
-		char		workbuf[256];
-		char	   *field[MAXDATEFIELDS];
-		int			ftype[MAXDATEFIELDS];
-		int			nf;
-		int			dtype = DTK_DELTA;
-		int			dterr;
-		bool		months;
-
-		shown = show_string(v);
-		memset(&itm, 0, sizeof(itm));
-
-		/* as interval_in does, without its ereport */
-		dterr = ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
-							  MAXDATEFIELDS, &nf);
-		if (dterr == 0)
-			dterr = DecodeInterval(field, ftype, nf, INTERVAL_FULL_RANGE,
-								   &dtype, &itm);
-		if (dterr == 0)
-			months = uses_months(field, ftype, nf);
-		else if (dterr == DTERR_BAD_FORMAT)
-		{
-			memset(&itm, 0, sizeof(itm));
-			dterr = DecodeISO8601Interval(str, &dtype, &itm);
-			months = dterr == 0 && iso_uses_months(str);
-		}
-		else
-			months = false;
-
-		if (dterr == DTERR_FIELD_OVERFLOW || dterr == DTERR_INTERVAL_OVERFLOW)
-			value_error(path, NULL, "duration %s is out of range", shown);
-		if (dterr != 0 || dtype != DTK_DELTA)
-			value_error(path, DURATION_HINT, "%s is not a duration", shown);
-		if (months || itm.tm_mon != 0 || itm.tm_year != 0)
-			value_error(path, "Use days, e.g. '30 days'.",
-						"months and years are not allowed in %s, they have no fixed length",
-						shown);
-		/* days of 24 hours; past int64, the sign of the days decides */
-		if (pg_mul_s64_overflow((int64) itm.tm_mday, USECS_PER_DAY, &usec) ||
-			pg_add_s64_overflow(usec, itm.tm_usec, &usec))
-			usec = itm.tm_mday < 0 ? -1 : PG_INT64_MAX;
-		if (usec < 0)
-			value_error(path, NULL, "duration %s is negative", shown);
-		if (usec > MAX_DURATION_USEC)
-			value_error(path, NULL, "duration %s is longer than 200 years",
-						shown);
-	}
-	else
-	{
-		type_error(path, "a duration (a string or a number of seconds)", v);
-	}
-
-	if (usec % resolution_us != 0)
-		value_error(path, NULL, "duration %s is not a whole number of %s",
-					shown, unit);
-	return usec;
-}
 
 /* ---- times and zones ---- */
 
@@ -432,15 +106,15 @@ time_from_json(const JsonbValue *v, const char *path, bool round_up)
 	SpecError	err;
 
 	if (v->type != jbvString)
-		type_error(path, "a string", v);
+		jsonin_type_error(path, "a string", v);
 	if (!spec_parse_time(v->val.string.val, v->val.string.len, &t, &frac_us,
 						 &err))
-		value_error(path, TIME_HINT, "%s", err.message);
+		jsonin_value_error(path, TIME_HINT, "%s", err.message);
 	/* instants are whole seconds: the bound moves inwards */
 	if (round_up && frac_us > 0)
 		t++;
 	if (t < SPEC_TIME_TEXT_MIN || t > SPEC_TIME_TEXT_MAX)
-		value_error(path, TIME_HINT, "%s is out of range", show_string(v));
+		jsonin_value_error(path, TIME_HINT, "%s is out of range", jsonin_show_string(v));
 	return t;
 }
 
@@ -464,12 +138,12 @@ range_from_json(const JsonbValue *v, const char *path, SpecCalendar *cal,
 				step = 0;
 	SpecError	err;
 
-	if (!is_container(v, false))
-		type_error(path, "a range object", v);
-	n = json_items(v, &items);
+	if (!jsonin_is_container(v, false))
+		jsonin_type_error(path, "a range object", v);
+	n = jsonin_items(v, &items);
 	for (int i = 0; i < n; i++)
 	{
-		int			k = key_index(items[i].key, range_keys, path);
+		int			k = jsonin_key_index(items[i].key, range_keys, path);
 		const JsonbValue *kv = &items[i].value;
 		char	   *kpath = psprintf("%s.%s", path, items[i].key);
 
@@ -487,13 +161,13 @@ range_from_json(const JsonbValue *v, const char *path, SpecCalendar *cal,
 			JsonNumber	num;
 
 			if (kv->type != jbvNumeric)
-				type_error(kpath, "an integer", kv);
-			read_number(kv, kpath, &num);
+				jsonin_type_error(kpath, "an integer", kv);
+			jsonin_read_number(kv, kpath, &num);
 			if (num.frac_digits > 0)
-				value_error(kpath, NULL, "step %s is not an integer in the %s field",
+				jsonin_value_error(kpath, NULL, "step %s is not an integer in the %s field",
 							num.text, spec_field_names[field]);
 			if (num.negative)
-				value_error(kpath, NULL, "step %s must not be negative in the %s field",
+				jsonin_value_error(kpath, NULL, "step %s must not be negative in the %s field",
 							num.text, spec_field_names[field]);
 
 			/*
@@ -504,7 +178,7 @@ range_from_json(const JsonbValue *v, const char *path, SpecCalendar *cal,
 		}
 	}
 	if (!has_start)
-		missing_key("start", path);
+		jsonin_missing_key("start", path);
 	if (!spec_calendar_add_range(cal, field, start, end, step, &err))
 		engine_value_error(path, &err);
 }
@@ -518,14 +192,14 @@ field_from_json(const JsonbValue *v, const char *path, SpecCalendar *cal,
 	if (v->type == jbvString)
 	{
 		if (v->val.string.len > SPEC_JSON_MAX_TEXT)
-			value_error(path, NULL, "string of %d bytes is longer than the limit of %d",
+			jsonin_value_error(path, NULL, "string of %d bytes is longer than the limit of %d",
 						v->val.string.len, SPEC_JSON_MAX_TEXT);
 		if (!spec_calendar_parse_field(cal, field, v->val.string.val,
 									   v->val.string.len, 0, &err))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid value for %s: %s: %s", path,
-							show_string(v), err.message),
+							jsonin_show_string(v), err.message),
 					 err.position > 0 ?
 					 errdetail("The error is at character %d.", err.position) : 0));
 	}
@@ -537,13 +211,13 @@ field_from_json(const JsonbValue *v, const char *path, SpecCalendar *cal,
 		if (!spec_calendar_add_range(cal, field, x, x, 1, &err))
 			engine_value_error(path, &err);
 	}
-	else if (is_container(v, true))
+	else if (jsonin_is_container(v, true))
 	{
 		JsonItem   *items;
-		int			n = json_items(v, &items);
+		int			n = jsonin_items(v, &items);
 
 		if (n == 0)
-			value_error(path, "Leave the field out for its default, or use \"*\" for every value.",
+			jsonin_value_error(path, "Leave the field out for its default, or use \"*\" for every value.",
 						"an empty list matches nothing");
 		spec_calendar_clear_field(cal, field);
 		for (int i = 0; i < n; i++)
@@ -551,7 +225,7 @@ field_from_json(const JsonbValue *v, const char *path, SpecCalendar *cal,
 							cal, field);
 	}
 	else
-		type_error(path, "a list of ranges, a string or an integer", v);
+		jsonin_type_error(path, "a list of ranges, a string or an integer", v);
 }
 
 static void
@@ -560,13 +234,13 @@ calendar_from_json(const JsonbValue *v, const char *path, SpecCalendar *cal)
 	JsonItem   *items;
 	int			n;
 
-	if (!is_container(v, false))
-		type_error(path, "a calendar object", v);
+	if (!jsonin_is_container(v, false))
+		jsonin_type_error(path, "a calendar object", v);
 	spec_calendar_init(cal);
-	n = json_items(v, &items);
+	n = jsonin_items(v, &items);
 	for (int i = 0; i < n; i++)
 	{
-		int			k = key_index(items[i].key, calendar_keys, path);
+		int			k = jsonin_key_index(items[i].key, calendar_keys, path);
 		char	   *fpath = psprintf("%s.%s", path, items[i].key);
 		const JsonbValue *fv = &items[i].value;
 
@@ -575,9 +249,9 @@ calendar_from_json(const JsonbValue *v, const char *path, SpecCalendar *cal)
 		if (strcmp(items[i].key, "comment") == 0)
 		{
 			if (fv->type != jbvString)
-				type_error(fpath, "a string", fv);
+				jsonin_type_error(fpath, "a string", fv);
 			if (fv->val.string.len > SPEC_COMMENT_MAX)
-				value_error(fpath, NULL, "comment of %d bytes is longer than the limit of %d",
+				jsonin_value_error(fpath, NULL, "comment of %d bytes is longer than the limit of %d",
 							fv->val.string.len, SPEC_COMMENT_MAX);
 			memcpy(cal->comment, fv->val.string.val, fv->val.string.len);
 			cal->comment[fv->val.string.len] = '\0';
@@ -602,19 +276,19 @@ interval_from_json(const JsonbValue *v, const char *path, SpecInterval *iv)
 	bool		has_every = false;
 	SpecError	err;
 
-	if (!is_container(v, false))
-		type_error(path, "an interval object", v);
+	if (!jsonin_is_container(v, false))
+		jsonin_type_error(path, "an interval object", v);
 	iv->every = 0;
 	iv->offset = 0;
-	n = json_items(v, &items);
+	n = jsonin_items(v, &items);
 	for (int i = 0; i < n; i++)
 	{
-		int			k = key_index(items[i].key, interval_keys, path);
+		int			k = jsonin_key_index(items[i].key, interval_keys, path);
 		int64		secs;
 
 		if (items[i].value.type == jbvNull)
 			continue;
-		secs = duration_usec(&items[i].value,
+		secs = jsonin_duration_usec(&items[i].value,
 							 psprintf("%s.%s", path, items[i].key),
 							 USECS_PER_SEC) / USECS_PER_SEC;
 		if (k == 0)
@@ -626,7 +300,7 @@ interval_from_json(const JsonbValue *v, const char *path, SpecInterval *iv)
 			iv->offset = secs;
 	}
 	if (!has_every)
-		missing_key("every", path);
+		jsonin_missing_key("every", path);
 	if (!spec_interval_check(iv, &err))
 		engine_value_error(path, &err);
 }
@@ -657,13 +331,13 @@ cron_from_json(const JsonbValue *v, const char *path, SpecCron *cron,
 	SpecError	err;
 
 	if (v->type != jbvString)
-		type_error(path, "a string", v);
+		jsonin_type_error(path, "a string", v);
 	if (v->val.string.len > SPEC_JSON_MAX_TEXT)
-		value_error(path, NULL, "string of %d bytes is longer than the limit of %d",
+		jsonin_value_error(path, NULL, "string of %d bytes is longer than the limit of %d",
 					v->val.string.len, SPEC_JSON_MAX_TEXT);
 	str = pnstrdup(v->val.string.val, v->val.string.len);
 	cz->path = path;
-	cz->text = show_string(v);
+	cz->text = jsonin_show_string(v);
 	cz->zone = NULL;
 	if (!spec_parse_cron(str, 0, cron, &err))
 		ereport(ERROR,
@@ -680,7 +354,7 @@ cron_from_json(const JsonbValue *v, const char *path, SpecCron *cron,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid cron expression %s: unknown time zone %s",
 							cz->text,
-							show_text(cron->tz_name, strlen(cron->tz_name))),
+							jsonin_show_text(cron->tz_name, strlen(cron->tz_name))),
 					 errdetail("The error is at character %d.",
 							   zone_position(str)),
 					 errhint(TZ_HINT)));
@@ -766,9 +440,9 @@ spec_array(const JsonbValue *v, const char *path, JsonItem **items)
 		*items = NULL;
 		return 0;
 	}
-	if (!is_container(v, true))
-		type_error(path, "an array", v);
-	return json_items(v, items);
+	if (!jsonin_is_container(v, true))
+		jsonin_type_error(path, "an array", v);
+	return jsonin_items(v, items);
 }
 
 void
@@ -804,12 +478,12 @@ spec_from_jsonb_value(const JsonbValue *root, const char *path, SpecJson *out)
 	out->spec.start_at = SPEC_TIME_MIN;
 	out->spec.end_at = SPEC_TIME_MAX;
 
-	if (!is_container(root, false))
-		type_error(path, "an object", root);
-	n = json_items(root, &items);
+	if (!jsonin_is_container(root, false))
+		jsonin_type_error(path, "an object", root);
+	n = jsonin_items(root, &items);
 	for (int i = 0; i < n; i++)
 	{
-		int			k = key_index(items[i].key, spec_keys, path);
+		int			k = jsonin_key_index(items[i].key, spec_keys, path);
 
 		if (items[i].value.type != jbvNull)
 			val[k] = &items[i].value;
@@ -823,7 +497,7 @@ spec_from_jsonb_value(const JsonbValue *root, const char *path, SpecJson *out)
 		const JsonbValue *v = val[K_TIME_ZONE_NAME];
 
 		if (v->type != jbvString)
-			type_error(kpath[K_TIME_ZONE_NAME], "a string", v);
+			jsonin_type_error(kpath[K_TIME_ZONE_NAME], "a string", v);
 		if (v->val.string.len > 0)
 		{
 			char	   *name = pnstrdup(v->val.string.val, v->val.string.len);
@@ -833,7 +507,7 @@ spec_from_jsonb_value(const JsonbValue *root, const char *path, SpecJson *out)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("invalid value for %s: unknown time zone %s",
-								kpath[K_TIME_ZONE_NAME], show_string(v)),
+								kpath[K_TIME_ZONE_NAME], jsonin_show_string(v)),
 						 errhint(TZ_HINT)));
 		}
 	}
@@ -844,13 +518,13 @@ spec_from_jsonb_value(const JsonbValue *root, const char *path, SpecJson *out)
 	niv = spec_array(val[K_INTERVALS], kpath[K_INTERVALS], &iv_items);
 	nskip = spec_array(val[K_SKIP], kpath[K_SKIP], &skip_items);
 	if (ncal + ncron > SPEC_JSON_MAX_CALENDARS)
-		value_error(path, NULL, "%d calendars and cron expressions exceed the limit of %d",
+		jsonin_value_error(path, NULL, "%d calendars and cron expressions exceed the limit of %d",
 					ncal + ncron, SPEC_JSON_MAX_CALENDARS);
 	if (niv > SPEC_JSON_MAX_INTERVALS)
-		value_error(kpath[K_INTERVALS], NULL, "%d intervals exceed the limit of %d",
+		jsonin_value_error(kpath[K_INTERVALS], NULL, "%d intervals exceed the limit of %d",
 					niv, SPEC_JSON_MAX_INTERVALS);
 	if (nskip > SPEC_JSON_MAX_SKIP)
-		value_error(kpath[K_SKIP], NULL, "%d skip calendars exceed the limit of %d",
+		jsonin_value_error(kpath[K_SKIP], NULL, "%d skip calendars exceed the limit of %d",
 					nskip, SPEC_JSON_MAX_SKIP);
 
 	out->calendars = palloc(sizeof(SpecCalendar) * Max(ncal + ncron, 1));
@@ -882,7 +556,7 @@ spec_from_jsonb_value(const JsonbValue *root, const char *path, SpecJson *out)
 		}
 	}
 	if (out->spec.nintervals > SPEC_JSON_MAX_INTERVALS)
-		value_error(path, NULL, "%d intervals and @every expressions exceed the limit of %d",
+		jsonin_value_error(path, NULL, "%d intervals and @every expressions exceed the limit of %d",
 					out->spec.nintervals, SPEC_JSON_MAX_INTERVALS);
 	for (int i = 0; i < nskip; i++)
 		calendar_from_json(&skip_items[i].value,
@@ -896,7 +570,7 @@ spec_from_jsonb_value(const JsonbValue *root, const char *path, SpecJson *out)
 		out->spec.end_at = time_from_json(val[K_END_AT], kpath[K_END_AT],
 										  false);
 	if (val[K_JITTER])
-		out->spec.jitter_ms = duration_usec(val[K_JITTER], kpath[K_JITTER],
+		out->spec.jitter_ms = jsonin_duration_usec(val[K_JITTER], kpath[K_JITTER],
 											1000) / 1000;
 
 	agree_zones(out, tz_name, tz, crons, ncronzones);
@@ -959,47 +633,6 @@ push_int(JsonbParseState **st, const char *key, int64 x)
 	v.val.numeric = int64_to_numeric(x);
 	push_key(st, key);
 	pushJsonbValue(st, WJB_VALUE, &v);
-}
-
-/* ISO 8601 with days of 24 hours: "P1DT2H", "PT1H30M", "PT0.5S", "PT0S". */
-static char *
-format_duration_ms(int64 ms)
-{
-	StringInfoData b;
-	int64		days = ms / 86400000;
-	int64		rem = ms % 86400000;
-	int			h = (int) (rem / 3600000),
-				m = (int) (rem / 60000 % 60),
-				s = (int) (rem / 1000 % 60),
-				frac = (int) (rem % 1000);
-
-	initStringInfo(&b);
-	appendStringInfoChar(&b, 'P');
-	if (days > 0)
-		appendStringInfo(&b, INT64_FORMAT "D", days);
-	if (rem > 0 || days == 0)
-	{
-		appendStringInfoChar(&b, 'T');
-		if (h > 0)
-			appendStringInfo(&b, "%dH", h);
-		if (m > 0)
-			appendStringInfo(&b, "%dM", m);
-		if (s > 0 || frac > 0 || rem == 0)
-		{
-			appendStringInfo(&b, "%d", s);
-			if (frac > 0)
-			{
-				char		digits[4];
-
-				snprintf(digits, sizeof(digits), "%03d", frac);
-				for (int i = 2; i > 0 && digits[i] == '0'; i--)
-					digits[i] = '\0';
-				appendStringInfo(&b, ".%s", digits);
-			}
-			appendStringInfoChar(&b, 'S');
-		}
-	}
-	return b.data;
 }
 
 static void
@@ -1076,10 +709,10 @@ spec_push_jsonb(JsonbParseState **st, const SpecJson *sj)
 		pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
 		push_key(st, "every");
 		push_string(st, WJB_VALUE,
-					format_duration_ms(s->intervals[i].every * 1000));
+					jsonin_format_duration_ms(s->intervals[i].every * 1000));
 		push_key(st, "offset");
 		push_string(st, WJB_VALUE,
-					format_duration_ms(s->intervals[i].offset * 1000));
+					jsonin_format_duration_ms(s->intervals[i].offset * 1000));
 		pushJsonbValue(st, WJB_END_OBJECT, NULL);
 	}
 	pushJsonbValue(st, WJB_END_ARRAY, NULL);
@@ -1093,7 +726,7 @@ spec_push_jsonb(JsonbParseState **st, const SpecJson *sj)
 	if (s->jitter_ms > 0)
 	{
 		push_key(st, "jitter");
-		push_string(st, WJB_VALUE, format_duration_ms(s->jitter_ms));
+		push_string(st, WJB_VALUE, jsonin_format_duration_ms(s->jitter_ms));
 	}
 	push_key(st, "time_zone_name");
 	push_string(st, WJB_VALUE, sj->tz_name);
