@@ -62,7 +62,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 override with_llvm = no
 include $(PGXS)
 
-.PHONY: version installcheck-temp tap unit unit-build fuzz bench
+.PHONY: version installcheck-temp tap unit unit-build fuzz bench bench-all
 
 version:
 	@echo $(EXTVERSION)
@@ -190,3 +190,8 @@ else
 bench:
 	@echo "bench: $(BENCH_SRC) not present yet"
 endif
+
+# The whole benchmark suite of issue 6 (a private cluster; see bench/README.md):
+# spec engine, fire throughput and precision, backfill, queue, scale, WAL.
+bench-all:
+	bash bench/run.sh

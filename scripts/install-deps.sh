@@ -8,6 +8,8 @@ packages=(
 	postgresql-15 postgresql-client-15  # server (initdb, postgres), pg_config, PGXS, pg_regress
 	postgresql-server-dev-15            # server headers
 	perl libipc-run-perl                # prove and IPC::Run for the TAP tests
+	python3-psycopg                     # clients/python (Debian's /usr/bin/python3)
+	libpq-dev                           # libpq programs: bench/ and test/stress/ drivers
 	clang-14 libclang-rt-14-dev         # make fuzz (libFuzzer and the sanitizers)
 )
 

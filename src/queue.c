@@ -422,10 +422,10 @@ static QueueQuery q_cancel_run = {
 static QueueQuery q_cancel_schedule_runs = {
 	.sql = CANCEL_SET
 	" WHERE schedule_id = $1 AND overlap_tracked AND status IN " OPEN_STATES
-	SCHEDULE_THIS_INCARNATION
+	" AND created_at >= $3"
 	" RETURNING status",
-	.nargs = 2,
-	.argtypes = {TEXTOID, TEXTOID},
+	.nargs = 3,
+	.argtypes = {TEXTOID, TEXTOID, TIMESTAMPTZOID},
 };
 
 #define TERMINATE_SET \
@@ -444,9 +444,9 @@ static QueueQuery q_terminate_run = {
 static QueueQuery q_terminate_schedule_runs = {
 	.sql = TERMINATE_SET
 	" WHERE schedule_id = $1 AND overlap_tracked AND status IN " OPEN_STATES
-	SCHEDULE_THIS_INCARNATION,
-	.nargs = 2,
-	.argtypes = {TEXTOID, TEXTOID},
+	" AND created_at >= $3",
+	.nargs = 3,
+	.argtypes = {TEXTOID, TEXTOID, TIMESTAMPTZOID},
 };
 
 /*
@@ -486,9 +486,9 @@ static QueueQuery q_schedule_open_runs = {
 	.sql =
 	"SELECT count(*)::integer FROM sched.executions"
 	" WHERE schedule_id = $1 AND overlap_tracked AND status IN " OPEN_STATES
-	SCHEDULE_THIS_INCARNATION,
-	.nargs = 1,
-	.argtypes = {TEXTOID},
+	" AND created_at >= $2",
+	.nargs = 2,
+	.argtypes = {TEXTOID, TIMESTAMPTZOID},
 };
 
 /*
@@ -1427,13 +1427,14 @@ queue_signal_workflow(const char *workflow_id, const char *signal,
 }
 
 int
-queue_schedule_open_runs(const char *schedule_id)
+queue_schedule_open_runs(const char *schedule_id, TimestampTz since)
 {
-	Datum		values[1];
+	Datum		values[2];
 	bool		isnull;
 	int			n;
 
 	values[0] = CStringGetTextDatum(schedule_id);
+	values[1] = TimestampTzGetDatum(since);
 	SPI_connect();
 	queue_exec(&q_schedule_open_runs, values, NULL, false);
 	n = DatumGetInt32(result_datum(0, 1, &isnull));
@@ -1442,15 +1443,17 @@ queue_schedule_open_runs(const char *schedule_id)
 }
 
 int
-queue_cancel_schedule_runs(const char *schedule_id, const char *reason)
+queue_cancel_schedule_runs(const char *schedule_id, TimestampTz since,
+						   const char *reason)
 {
-	Datum		values[2];
-	char		nulls[2] = {' ', ' '};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
 	uint64		n;
 	int			closed = 0;
 
 	values[0] = CStringGetTextDatum(schedule_id);
 	values[1] = text_datum_or_null(reason, &nulls[1]);
+	values[2] = TimestampTzGetDatum(since);
 	SPI_connect();
 	n = queue_exec(&q_cancel_schedule_runs, values, nulls, false);
 	for (uint64 i = 0; i < n; i++)
@@ -1467,14 +1470,16 @@ queue_cancel_schedule_runs(const char *schedule_id, const char *reason)
 }
 
 int
-queue_terminate_schedule_runs(const char *schedule_id, const char *reason)
+queue_terminate_schedule_runs(const char *schedule_id, TimestampTz since,
+							  const char *reason)
 {
-	Datum		values[2];
-	char		nulls[2] = {' ', ' '};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
 	uint64		n;
 
 	values[0] = CStringGetTextDatum(schedule_id);
 	values[1] = text_datum_or_null(reason, &nulls[1]);
+	values[2] = TimestampTzGetDatum(since);
 	SPI_connect();
 	n = queue_exec(&q_terminate_schedule_runs, values, nulls, false);
 	SPI_finish();

@@ -75,8 +75,12 @@ extern void queue_terminate_workflow(const char *workflow_id,
 extern void queue_signal_workflow(const char *workflow_id, const char *signal,
 								  Jsonb *payload);
 
-/* The number of open overlap-tracked runs of a schedule. */
-extern int	queue_schedule_open_runs(const char *schedule_id);
+/*
+ * The number of open overlap-tracked runs of a schedule; "since" is the
+ * schedule's created_at, so runs of an earlier schedule under the same id
+ * do not count (SCHEDULE_THIS_INCARNATION in schedule.h).
+ */
+extern int	queue_schedule_open_runs(const char *schedule_id, TimestampTz since);
 
 /*
  * cancel_other and terminate_other: every open tracked run of the schedule
@@ -85,8 +89,11 @@ extern int	queue_schedule_open_runs(const char *schedule_id);
  * runs were closed by the call.  These do not call schedule_run_closed():
  * the caller holds the schedule and processes its buffer itself.
  */
-extern int	queue_cancel_schedule_runs(const char *schedule_id, const char *reason);
-extern int	queue_terminate_schedule_runs(const char *schedule_id, const char *reason);
+extern int	queue_cancel_schedule_runs(const char *schedule_id, TimestampTz since,
+									   const char *reason);
+extern int	queue_terminate_schedule_runs(const char *schedule_id,
+										  TimestampTz since,
+										  const char *reason);
 
 /*
  * Scheduler maintenance; each returns the number of runs affected.

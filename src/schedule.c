@@ -343,6 +343,7 @@ typedef struct SchedRow
 	int64		num_missed;
 	int64		num_skipped;
 	int64		num_dropped;
+	TimestampTz created_at;		/* this incarnation of the id (schedule.h) */
 } SchedRow;
 
 static SPIPlanPtr plan_load;
@@ -361,7 +362,8 @@ load_row(const char *id, SchedRow *row)
 						   " remaining_actions, last_completion_result,"
 						   " conflict_token, next_nominal, next_due, num_actions,"
 						   " num_actions_missed_catchup_window,"
-						   " num_actions_skipped_overlap, num_buffer_dropped"
+						   " num_actions_skipped_overlap, num_buffer_dropped,"
+						   " created_at"
 						   " FROM sched.schedules WHERE schedule_id = $1"
 						   " FOR UPDATE",
 						   1, types),
@@ -393,6 +395,7 @@ load_row(const char *id, SchedRow *row)
 	row->num_missed = DatumGetInt64(column(0, 12, &isnull));
 	row->num_skipped = DatumGetInt64(column(0, 13, &isnull));
 	row->num_dropped = DatumGetInt64(column(0, 14, &isnull));
+	row->created_at = DatumGetTimestampTz(column(0, 15, &isnull));
 	return true;
 }
 
@@ -673,7 +676,8 @@ proc_cancel(void *ctx)
 {
 	Proc	   *pc = (Proc *) ctx;
 
-	return queue_cancel_schedule_runs(pc->row.id, pc->cancel_reason);
+	return queue_cancel_schedule_runs(pc->row.id, pc->row.created_at,
+									  pc->cancel_reason);
 }
 
 static int
@@ -681,7 +685,8 @@ proc_terminate(void *ctx)
 {
 	Proc	   *pc = (Proc *) ctx;
 
-	return queue_terminate_schedule_runs(pc->row.id, pc->terminate_reason);
+	return queue_terminate_schedule_runs(pc->row.id, pc->row.created_at,
+										 pc->terminate_reason);
 }
 
 /*
@@ -1086,7 +1091,7 @@ schedule_process(const char *schedule_id, ScheduleProcess *opts)
 	pc.ops.terminate = proc_terminate;
 
 	proc_load_buffer(&pc);
-	pc.ds.running = queue_schedule_open_runs(schedule_id);
+	pc.ds.running = queue_schedule_open_runs(schedule_id, pc.row.created_at);
 
 	proc_catch_up(&pc);
 	if (opts->trigger)

@@ -222,6 +222,13 @@ scheduler_run_step(SchedulerStep step, TimestampTz now, int64 *result)
 		}
 		PopActiveSnapshot();
 		CommitTransactionCommand();
+
+		/*
+		 * As worker_spi does: without this, the rows the scheduler inserts
+		 * and updates never reach the cumulative statistics, so autovacuum
+		 * would never vacuum or analyze the queue for them.
+		 */
+		pgstat_report_stat(false);
 	}
 	PG_CATCH();
 	{
