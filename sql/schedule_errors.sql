@@ -182,6 +182,13 @@ CALL pg_temp.bad($$SELECT sched.create_schedule('e-x',
 CALL pg_temp.bad($$SELECT sched.create_schedule('e-x',
     '{"action": {"workflow": "W", "id": "x", "task_queue": "q"}, "spec": {}}',
     backfill => '[{"start_at": "2024-01-01T00:00:00Z", "end_at": "2024-01-01T00:00:00Z", "until": 1}]')$$);
+-- a backfill of more than 1,000,000 actions in one call: 54000, checked
+-- before anything starts (a decade of seconds would hold the lock for hours)
+CALL pg_temp.bad($$SELECT sched.create_schedule('e-x', '{
+    "action": {"workflow": "W", "id": "x", "task_queue": "q"},
+    "spec": {"intervals": [{"every": 1}]}}',
+    backfill => '[{"start_at": "2020-01-01T00:00:00Z", "end_at": "2030-01-01T00:00:00Z"}]')$$);
+
 -- none of them stored anything
 SELECT count(*) AS schedules FROM sched.schedules WHERE schedule_id = 'e-x';
 
@@ -198,6 +205,16 @@ CALL pg_temp.bad($$SELECT sched.pause('e-none')$$);
 CALL pg_temp.bad($$SELECT sched.unpause('e-none')$$);
 CALL pg_temp.bad($$SELECT sched.trigger('e-none')$$);
 CALL pg_temp.bad($$SELECT sched.backfill('e-none', '2024-01-01Z', '2024-01-02Z')$$);
+-- the same limit through sched.backfill, both forms; nothing is added
+SELECT sched.create_schedule('e-big', '{
+    "action": {"workflow": "W", "id": "ebig", "task_queue": "q"},
+    "spec": {"intervals": [{"every": 60}], "start_at": "2030-01-01T00:00:00Z"}}');
+CALL pg_temp.bad($$SELECT sched.backfill('e-big', '2030-01-01Z', '2032-01-01Z')$$);
+CALL pg_temp.bad($$SELECT sched.backfill('e-big', '[{"start_at": "2030-01-01T00:00:00Z", "end_at": "2031-01-01T00:00:00Z"},
+    {"start_at": "2031-01-01T00:00:01Z", "end_at": "2032-01-01T00:00:00Z"}]'::jsonb)$$);
+SELECT (SELECT count(*) FROM sched.backfills WHERE schedule_id = 'e-big') AS cursors,
+       (SELECT count(*) FROM sched.executions WHERE schedule_id = 'e-big') AS runs;
+SELECT sched.delete('e-big');
 CALL pg_temp.bad($$SELECT sched.backfill('e-none', '[]'::jsonb)$$);
 CALL pg_temp.bad($$SELECT sched.update('e-none', '{}')$$);
 CALL pg_temp.bad($$SELECT sched.delete('e-none')$$);

@@ -297,13 +297,13 @@ schedule_next_action_times(const char *schedule_id, const Spec *spec,
 
 int64
 schedule_count_times(const char *schedule_id, const Spec *spec,
-					 TimestampTz from, TimestampTz to)
+					 TimestampTz from, TimestampTz to, int64 limit)
 {
 	TimeIter	it;
 	int64		n = 0;
 
 	for (iter_seek_actual(&it, spec, schedule_id, from);
-		 it.has && iter_actual(&it) <= to; iter_advance(&it))
+		 it.has && iter_actual(&it) <= to && n <= limit; iter_advance(&it))
 	{
 		if ((n & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();

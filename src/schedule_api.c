@@ -209,6 +209,31 @@ add_backfills(const char *id, const ScheduleBackfill *bfs, int n,
 	return first;
 }
 
+/*
+ * Refuses a backfill that would add more than SCHEDULE_MAX_BACKFILL_ACTIONS
+ * actions, before anything is stored: it would hold the schedule's lock
+ * (and the caller's transaction) for as long as it takes to start them.
+ */
+static void
+check_backfill_size(const char *id, const Spec *spec,
+					const ScheduleBackfill *bfs, int n)
+{
+	int64		total = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		total += schedule_count_times(id, spec, bfs[i].start_at,
+									  bfs[i].end_at,
+									  SCHEDULE_MAX_BACKFILL_ACTIONS - total);
+		if (total > SCHEDULE_MAX_BACKFILL_ACTIONS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("backfill of schedule \"%s\" would add more than " INT64_FORMAT " actions",
+							id, SCHEDULE_MAX_BACKFILL_ACTIONS),
+					 errhint("Backfill shorter ranges, one call at a time.")));
+	}
+}
+
 static SPIPlanPtr plan_left_backfills;
 
 /*
@@ -244,7 +269,8 @@ count_left(const char *id, int64 first_seq)
 	for (uint64 i = 0; i < n; i++)
 		total += schedule_count_times(id, &sj.spec,
 									  DatumGetTimestampTz(column(tt, i, 1, &isnull)),
-									  DatumGetTimestampTz(column(tt, i, 2, &isnull)));
+									  DatumGetTimestampTz(column(tt, i, 2, &isnull)),
+									  PG_INT64_MAX - 1);
 	return total;
 }
 
@@ -344,6 +370,7 @@ sched_create_schedule(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_UNIQUE_VIOLATION),
 					 errmsg("schedule \"%s\" already exists", id)));
 	}
+	check_backfill_size(id, &doc.spec.spec, bfs, nbfs);
 	add_backfills(id, bfs, nbfs, doc.policy.overlap);
 	SPI_finish();
 
@@ -784,6 +811,7 @@ sched_trigger(PG_FUNCTION_ARGS)
 
 /* ---- backfill ---- */
 
+
 static SPIPlanPtr plan_touch;
 
 /* Adds backfill ranges, processes them as far as they go; the count. */
@@ -800,6 +828,12 @@ backfill(const char *id, const ScheduleBackfill *bfs, int n)
 
 	SPI_connect();
 	lock_row(id, &row);
+	{
+		SpecJson	sj;
+
+		spec_from_jsonb(row.spec, "schedule.spec", &sj);
+		check_backfill_size(id, &sj.spec, bfs, n);
+	}
 	first = add_backfills(id, bfs, n, row.policy.overlap);
 	/* a backfill is an event: retention counts from it */
 	values[0] = CStringGetTextDatum(id);

@@ -65,9 +65,20 @@ extern int	schedule_next_action_times(const char *schedule_id,
 									   TimestampTz now, int max,
 									   TimestampTz *out);
 
-/* The number of actual times t of the spec with from <= t <= to. */
+/*
+ * The number of actual times t of the spec with from <= t <= to, counting
+ * no further than limit + 1 (so a caller can refuse a range cheaply).
+ */
 extern int64 schedule_count_times(const char *schedule_id, const Spec *spec,
-								  TimestampTz from, TimestampTz to);
+								  TimestampTz from, TimestampTz to,
+								  int64 limit);
+
+/*
+ * The most actions one sched.backfill call (or create_schedule's backfill)
+ * may add: a year of minutes (525,600) fits twice; a decade of seconds, which
+ * would hold the schedule's lock for hours, does not (SQLSTATE 54000).
+ */
+#define SCHEDULE_MAX_BACKFILL_ACTIONS	INT64CONST(1000000)
 
 /*
  * Prepared statements kept for the backend's life (SPI_keepplan); the
