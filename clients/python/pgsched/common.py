@@ -1,0 +1,130 @@
+"""Shared types and conversions of the pgsched client (temporalio.common's names).
+
+Durations go to the server as interval text ("90 seconds", "0.250000 seconds"),
+which every pg_sched duration field reads; datetimes as RFC 3339 with an offset
+(a naive datetime is taken as UTC, as the Temporal SDK does).  Durations come
+back as ISO 8601 ("PT1H30M", "P365D"), times as RFC 3339.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional, Sequence
+
+
+@dataclass
+class RetryPolicy:
+    """Temporal's RetryPolicy: how a failed (or run-timed-out) run is retried."""
+
+    initial_interval: timedelta = timedelta(seconds=1)
+    backoff_coefficient: float = 2.0
+    maximum_interval: Optional[timedelta] = None
+    maximum_attempts: int = 0
+    non_retryable_error_types: Optional[Sequence[str]] = None
+
+    def _to_json(self) -> dict:
+        out: dict = {
+            "initial_interval": duration_text(self.initial_interval),
+            "backoff_coefficient": self.backoff_coefficient,
+            "maximum_attempts": self.maximum_attempts,
+        }
+        if self.maximum_interval is not None:
+            out["maximum_interval"] = duration_text(self.maximum_interval)
+        if self.non_retryable_error_types:
+            out["non_retryable_error_types"] = list(self.non_retryable_error_types)
+        return out
+
+    @staticmethod
+    def _from_json(obj: Optional[dict]) -> Optional["RetryPolicy"]:
+        if obj is None:
+            return None
+        return RetryPolicy(
+            initial_interval=parse_duration(obj.get("initial_interval")) or timedelta(seconds=1),
+            backoff_coefficient=obj.get("backoff_coefficient", 2.0),
+            maximum_interval=parse_duration(obj.get("maximum_interval")),
+            maximum_attempts=obj.get("maximum_attempts", 0),
+            non_retryable_error_types=list(obj.get("non_retryable_error_types") or []),
+        )
+
+
+class WorkflowIDReusePolicy(enum.IntEnum):
+    """What a start does when every run of the workflow id is closed."""
+
+    ALLOW_DUPLICATE = 1
+    ALLOW_DUPLICATE_FAILED_ONLY = 2
+    REJECT_DUPLICATE = 3
+    TERMINATE_IF_RUNNING = 4  # = allow_duplicate plus id_conflict_policy terminate_existing
+
+
+class WorkflowIDConflictPolicy(enum.IntEnum):
+    """What a start does when the workflow id has an open run."""
+
+    UNSPECIFIED = 0  # the server's default: fail
+    FAIL = 1
+    USE_EXISTING = 2
+    TERMINATE_EXISTING = 3
+
+
+def policy_name(value: Any) -> Optional[str]:
+    """An enum member (or a string) as the server's lower-case policy name."""
+    if value is None:
+        return None
+    if isinstance(value, enum.Enum):
+        return value.name.lower()
+    return str(value).lower()
+
+
+def duration_text(value: Any) -> Optional[str]:
+    """A timedelta (or a number of seconds, or text) as PostgreSQL interval text."""
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        us = value // timedelta(microseconds=1)
+        sign = "-" if us < 0 else ""
+        sec, frac = divmod(abs(us), 1_000_000)
+        if frac:
+            return f"{sign}{sec}.{frac:06d} seconds"
+        return f"{sign}{sec} seconds"
+    if isinstance(value, (int, float)):
+        return f"{value} seconds"
+    return str(value)
+
+
+_ISO_DURATION = re.compile(
+    r"^(-)?P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_duration(value: Any) -> Optional[timedelta]:
+    """An ISO 8601 duration ("PT1H30M", "P365D") or a number of seconds."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return timedelta(seconds=value)
+    m = _ISO_DURATION.match(str(value))
+    if not m:
+        raise ValueError(f"unexpected duration from the server: {value!r}")
+    neg, w, d, h, mi, s = m.groups()
+    td = timedelta(
+        weeks=int(w or 0), days=int(d or 0), hours=int(h or 0), minutes=int(mi or 0),
+        seconds=float(s or 0),
+    )
+    return -td if neg else td
+
+
+def time_text(value: Optional[datetime]) -> Optional[str]:
+    """A datetime as RFC 3339 with an offset; naive means UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+def parse_time(value: Any) -> Optional[datetime]:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
