@@ -151,6 +151,7 @@
 #include "schedule.h"
 #include "schedule_json.h"
 #include "scheduler.h"
+#include "subxact.h"
 #include "workflow.h"
 
 /* The channel of "a run became pending" notifications. */
@@ -1081,47 +1082,41 @@ run_time_out(const pg_uuid_t *run_id, const char *schedule_id,
  * lease expiry and promotions of the same call (or the other timeouts).  A
  * query cancel is not swallowed.
  */
+typedef struct TimeOutArgs
+{
+	const pg_uuid_t *run_id;
+	const char *schedule_id;
+	TimestampTz now;
+	bool		acted;
+} TimeOutArgs;
+
+static void
+run_time_out_fn(void *arg)
+{
+	TimeOutArgs *a = (TimeOutArgs *) arg;
+
+	SPI_connect();
+	a->acted = run_time_out(a->run_id, a->schedule_id, a->now);
+	SPI_finish();
+}
+
 static bool
 run_time_out_guarded(const pg_uuid_t *run_id, const char *schedule_id,
 					 TimestampTz now)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	volatile bool acted = false;
+	TimeOutArgs args = {run_id, schedule_id, now, false};
+	ErrorData  *edata = sched_try_subxact(run_time_out_fn, &args);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		SPI_connect();
-		acted = run_time_out(run_id, schedule_id, now);
-		SPI_finish();
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
-		ereport(WARNING,
-				(errcode(edata->sqlerrcode),
-				 errmsg("could not time out run %s: %s",
-						run_id_string(run_id), edata->message),
-				 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
-				 errhint("The scheduler tries again at its next tick.")));
-		FreeErrorData(edata);
-	}
-	PG_END_TRY();
-	return acted;
+	if (edata == NULL)
+		return args.acted;
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("could not time out run %s: %s",
+					run_id_string(run_id), edata->message),
+			 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
+			 errhint("The scheduler tries again at its next tick.")));
+	FreeErrorData(edata);
+	return false;
 }
 
 /* The timeouts of queue_expire_leases: up to TIMEOUT_BATCH runs. */

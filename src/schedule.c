@@ -78,6 +78,7 @@
 #include "schedule.h"
 #include "schedule_core.h"
 #include "schedule_json.h"
+#include "subxact.h"
 #include "scheduler.h"
 
 /* Due nominal times one call takes at most (catch-up). */
@@ -1155,35 +1156,30 @@ static SPIPlanPtr plan_retry;
  * retried at retry_at instead of failing the caller's transaction.  A query
  * cancel is not swallowed.
  */
+typedef struct ProcessArgs
+{
+	const char *schedule_id;
+	ScheduleProcess *opts;
+} ProcessArgs;
+
+static void
+process_fn(void *arg)
+{
+	ProcessArgs *a = (ProcessArgs *) arg;
+
+	schedule_process(a->schedule_id, a->opts);
+}
+
 static bool
 process_guarded(const char *schedule_id, ScheduleProcess *opts,
 				TimestampTz retry_at)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	volatile bool ok = true;
+	ProcessArgs args = {schedule_id, opts};
+	ErrorData  *edata = sched_try_subxact(process_fn, &args);
+	bool		ok = (edata == NULL);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
+	if (edata != NULL)
 	{
-		schedule_process(schedule_id, opts);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),
 				 errmsg("could not process schedule \"%s\": %s",
@@ -1192,9 +1188,7 @@ process_guarded(const char *schedule_id, ScheduleProcess *opts,
 				 errhint("The schedule is tried again at %s.",
 						 schedule_format_time(retry_at))));
 		FreeErrorData(edata);
-		ok = false;
 	}
-	PG_END_TRY();
 
 	if (!ok)
 	{
