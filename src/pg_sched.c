@@ -13,10 +13,11 @@
  * of one of its SQL functions, the library works the same except that no
  * worker fires schedules or expires leases, and wake-ups do nothing.
  *
- * Layout: spec/ is the pure-C spec engine (no postgres.h); spec_json.c
- * reads and writes specs as jsonb; spec_pgtz.c answers the engine's time
- * zone questions from PostgreSQL's tz database; spec_sql.c holds the SQL
- * functions over specs; schedule*.c the schedules, queue.c the runs;
+ * Layout (src/README.md has the design): spec/ is the pure-C spec engine
+ * (no postgres.h); json_input.c reads jsonb documents strictly; spec_json.c
+ * and spec_pgtz.c connect the engine to jsonb and to PostgreSQL's tz
+ * database; spec_sql.c holds the SQL functions over specs; schedule*.c and
+ * dispatch.c the schedules, queue.c the runs, workflow.c direct starts;
  * launcher.c, scheduler.c and worker_shmem.c the background workers.
  *
  *-------------------------------------------------------------------------
