@@ -45,6 +45,13 @@ typedef enum SchedulerExitReason
 	EXIT_SHUTDOWN				/* SIGTERM */
 } SchedulerExitReason;
 
+/*
+ * Lateness of fired actions, in a fixed histogram kept in the slot: bucket
+ * i counts actions at most worker_lateness_bounds_ms[i] late, the last one
+ * the rest.  Percentiles are read as the upper bound of their bucket.
+ */
+#define SCHED_LATENESS_BUCKETS	16
+
 /* A copy of one slot in use. */
 typedef struct SchedulerSlotInfo
 {
@@ -59,6 +66,10 @@ typedef struct SchedulerSlotInfo
 	int64		ticks;
 	int64		schedules_processed;
 	int64		errors;
+	int64		actions;		/* actions taken at ticks */
+	int64		skipped;		/* skipped by the overlap policy at ticks */
+	int64		missed;			/* missed the catch-up window at ticks */
+	int64		lateness[SCHED_LATENESS_BUCKETS];
 } SchedulerSlotInfo;
 
 /* Set-up, from _PG_init when preloaded */
@@ -87,6 +98,10 @@ extern bool worker_slot_stop_requested(void);
 extern void worker_slot_report(TimestampTz last_tick_at,
 							   TimestampTz next_wake_at,
 							   int schedules_processed, bool error);
+extern void worker_slot_report_actions(int64 actions, int64 skipped,
+									   int64 missed,
+									   const int64 *lateness);
+extern int	worker_lateness_bucket(double ms);
 
 /* Both kinds of process, between sleeps */
 extern void worker_process_interrupts(void);

@@ -44,6 +44,7 @@
  */
 #include "postgres.h"
 
+#include <math.h>
 #include <signal.h>
 
 #include "access/xact.h"
@@ -88,7 +89,20 @@ typedef struct SchedulerSlot
 	int64		ticks;
 	int64		schedules_processed;
 	int64		errors;
+	/* fed by worker_slot_report_actions(), under the mutex */
+	int64		actions;
+	int64		skipped;
+	int64		missed;
+	int64		lateness[SCHED_LATENESS_BUCKETS];
 } SchedulerSlot;
+
+/*
+ * Upper bounds of the lateness buckets, in milliseconds (the last bucket
+ * has none): fine where a healthy scheduler is (a few ms), coarse beyond.
+ */
+static const double lateness_bounds_ms[SCHED_LATENESS_BUCKETS - 1] = {
+	1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000
+};
 
 typedef struct DatabaseHold
 {
@@ -475,6 +489,68 @@ scheduler_detach(int code, Datum arg)
 		SetLatch(launcher_latch);
 }
 
+/* The histogram bucket of a lateness in milliseconds. */
+int
+worker_lateness_bucket(double ms)
+{
+	int			i;
+
+	for (i = 0; i < SCHED_LATENESS_BUCKETS - 1; i++)
+		if (ms <= lateness_bounds_ms[i])
+			return i;
+	return SCHED_LATENESS_BUCKETS - 1;
+}
+
+/*
+ * After a batch of schedules fired: the counts of what it did, and the
+ * lateness of the runs it wrote, already bucketed by the caller so that
+ * the mutex is held for a few additions only.
+ */
+void
+worker_slot_report_actions(int64 actions, int64 skipped, int64 missed,
+						   const int64 *lateness)
+{
+	SchedulerSlot *slot = &worker_shared->slots[my_slotno];
+	int			i;
+
+	SpinLockAcquire(&worker_shared->mutex);
+	slot->actions += actions;
+	slot->skipped += skipped;
+	slot->missed += missed;
+	for (i = 0; i < SCHED_LATENESS_BUCKETS; i++)
+		slot->lateness[i] += lateness[i];
+	SpinLockRelease(&worker_shared->mutex);
+}
+
+/*
+ * The upper bound of the bucket holding the fraction q of the lateness
+ * histogram, in milliseconds; -1 when it is empty; for the last bucket,
+ * which has no bound, the last bound (a floor: "at least").
+ */
+static double
+lateness_percentile(const int64 *lateness, double q)
+{
+	int64		total = 0;
+	int64		rank;
+	int64		seen = 0;
+	int			i;
+
+	for (i = 0; i < SCHED_LATENESS_BUCKETS; i++)
+		total += lateness[i];
+	if (total == 0)
+		return -1;
+	rank = (int64) ceil(q * (double) total);
+	if (rank < 1)
+		rank = 1;
+	for (i = 0; i < SCHED_LATENESS_BUCKETS - 1; i++)
+	{
+		seen += lateness[i];
+		if (seen >= rank)
+			return lateness_bounds_ms[i];
+	}
+	return lateness_bounds_ms[SCHED_LATENESS_BUCKETS - 2];
+}
+
 /*
  * Takes the slot the launcher prepared (STARTING, same generation); false
  * if it is not ours any more, or its database is held or must stop, in
@@ -723,6 +799,10 @@ worker_slots_snapshot(SchedulerSlotInfo **infos)
 		info->ticks = slot->ticks;
 		info->schedules_processed = slot->schedules_processed;
 		info->errors = slot->errors;
+		info->actions = slot->actions;
+		info->skipped = slot->skipped;
+		info->missed = slot->missed;
+		memcpy(info->lateness, slot->lateness, sizeof(info->lateness));
 	}
 	SpinLockRelease(&worker_shared->mutex);
 	*infos = out;
@@ -779,8 +859,10 @@ sched_scheduler_status(PG_FUNCTION_ARGS)
 	for (i = 0; i < n; i++)
 	{
 		SchedulerSlotInfo *info = &infos[i];
-		Datum		values[9];
-		bool		nulls[9];
+		Datum		values[14];
+		bool		nulls[14];
+		double		p50 = lateness_percentile(info->lateness, 0.50);
+		double		p99 = lateness_percentile(info->lateness, 0.99);
 		char	   *datname = get_database_name(info->dboid);
 
 		memset(nulls, 0, sizeof(nulls));
@@ -799,6 +881,13 @@ sched_scheduler_status(PG_FUNCTION_ARGS)
 		values[6] = Int64GetDatum(info->ticks);
 		values[7] = Int64GetDatum(info->schedules_processed);
 		values[8] = Int64GetDatum(info->errors);
+		values[9] = Int64GetDatum(info->actions);
+		values[10] = Int64GetDatum(info->skipped);
+		values[11] = Int64GetDatum(info->missed);
+		values[12] = Float8GetDatum(p50);
+		nulls[12] = (p50 < 0);
+		values[13] = Float8GetDatum(p99);
+		nulls[13] = (p99 < 0);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

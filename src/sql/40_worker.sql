@@ -26,13 +26,18 @@ CREATE FUNCTION sched.scheduler_status(
 	OUT next_wake_at timestamptz,
 	OUT ticks bigint,
 	OUT schedules_processed bigint,
-	OUT errors bigint)
+	OUT errors bigint,
+	OUT actions_fired bigint,
+	OUT actions_skipped bigint,
+	OUT actions_missed bigint,
+	OUT lateness_p50_ms double precision,
+	OUT lateness_p99_ms double precision)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'sched_scheduler_status'
 LANGUAGE C VOLATILE STRICT ROWS 10;
 
 COMMENT ON FUNCTION sched.scheduler_status() IS
-'One row per pg_sched scheduler process of the cluster (every database): its state (starting, running, exited), last tick, next wake-up and counters; no rows when the library is not preloaded';
+'One row per pg_sched scheduler process of the cluster (every database): its state (starting, running, exited), last tick, next wake-up and counters since it started (ticks, schedules processed, errors, actions fired, skipped by overlap, missed beyond the catch-up window, p50/p99 lateness of fired runs in ms as the upper bound of a histogram bucket); no rows when the library is not preloaded';
 
 /* So that CREATE EXTENSION starts this database's scheduler at once. */
 SELECT sched.wake_scheduler();
