@@ -60,6 +60,9 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 # time and the clang dependency at install.  "override", because PGXS's
 # Makefile.global sets with_llvm after this point.
 override with_llvm = no
+# Track header dependencies (.deps/), so that changing a struct in a header
+# rebuilds every file that uses it rather than leaving stale objects.
+override autodepend = yes
 include $(PGXS)
 
 .PHONY: version installcheck-temp tap unit unit-build fuzz bench bench-all

@@ -669,6 +669,9 @@ proc_start(void *ctx, const DispatchItem *item, bool tracked)
 	if (!queue_start_run(&rs, &run_id))
 		return false;
 	pc->acted = true;
+	if (item->kind == DISPATCH_SCHEDULED && pc->opts->stats &&
+		pc->opts->stats->on_start)
+		pc->opts->stats->on_start(item->actual, pc->opts->stats->arg);
 	return true;
 }
 
@@ -1057,6 +1060,13 @@ proc_write(Proc *pc)
 				 values, nulls, false, 0);
 	}
 
+	if (pc->opts->stats)
+	{
+		pc->opts->stats->started += pc->ds.num_actions;
+		pc->opts->stats->skipped += pc->ds.num_skipped;
+		pc->opts->stats->missed += pc->missed;
+	}
+
 	/* the scheduler sleeps until the earliest next_due: tell it */
 	if (has_due != row->has_due || (has_due && due != row->next_due))
 		scheduler_wake_at_commit();
@@ -1301,7 +1311,7 @@ schedule_run_closed(const char *schedule_id, const char *workflow_id,
 static SPIPlanPtr plan_tick;
 
 int
-schedule_tick(TimestampTz now, int max_schedules)
+schedule_tick(TimestampTz now, int max_schedules, ScheduleTickStats *stats)
 {
 	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
 	Datum		values[2];
@@ -1333,6 +1343,7 @@ schedule_tick(TimestampTz now, int max_schedules)
 		memset(&opts, 0, sizeof(opts));
 		opts.now = now;
 		opts.bounded = true;
+		opts.stats = stats;
 		process_guarded(ids[i], &opts, now + RETRY_AFTER_USECS);
 	}
 	SPI_finish();

@@ -49,12 +49,28 @@ extern void schedule_run_closed(const char *schedule_id,
 								Jsonb *result);
 
 /*
+ * What a tick did, for sched.scheduler_status(): the growth of the
+ * schedules' own counters, and a call of on_start (if set) with the actual
+ * time of every scheduled action started, as it starts.
+ */
+typedef struct ScheduleTickStats
+{
+	int64		started;
+	int64		skipped;		/* by the overlap policy */
+	int64		missed;			/* beyond the catch-up window */
+	void		(*on_start) (TimestampTz actual, void *arg);
+	void	   *arg;
+} ScheduleTickStats;
+
+/*
  * The scheduler's tick: processes up to max_schedules schedules whose
  * next_due <= now (FOR UPDATE SKIP LOCKED, oldest due first): catch-up,
  * buffer, overlap, starts.  Returns how many it processed; when that equals
- * max_schedules, more may be due.
+ * max_schedules, more may be due.  stats (may be NULL) receives what the
+ * schedules that were processed without error did.
  */
-extern int	schedule_tick(TimestampTz now, int max_schedules);
+extern int	schedule_tick(TimestampTz now, int max_schedules,
+						  ScheduleTickStats *stats);
 
 /* The earliest next_due of any schedule; DT_NOEND if none. */
 extern TimestampTz schedule_next_due(void);

@@ -26,6 +26,7 @@ typedef struct ScheduleProcess
 	DispatchOverlap trigger_overlap;
 	int64		count_from_seq; /* count backfill times fed from cursors
 								 * with seq >= this (0: do not count) */
+	ScheduleTickStats *stats;	/* the tick's, to add to; or NULL */
 	/* results */
 	int64		counted;		/* backfill times fed, see count_from_seq */
 	int64		conflict_token; /* the token after processing */

@@ -153,153 +153,36 @@ typedef struct FireStats
 
 static FireStats fire_stats;
 
-static SPIPlanPtr plan_fire_before = NULL;
-static SPIPlanPtr plan_fire_counters = NULL;
-static SPIPlanPtr plan_fire_lateness = NULL;
-
-static SPIPlanPtr
-fire_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types)
+/* ScheduleTickStats.on_start: the lateness of a scheduled action, now */
+static void
+count_lateness(TimestampTz actual, void *arg)
 {
-	if (*plan == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, types);
+	FireStats  *fs = (FireStats *) arg;
+	double		ms = (double) (GetCurrentTimestamp() - actual) / 1000.0;
 
-		if (p == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(p);
-		*plan = p;
-	}
-	return *plan;
-}
-
-static int64
-int8_column(int row, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[row],
-								  SPI_tuptable->tupdesc, col, &isnull);
-
-	return isnull ? 0 : DatumGetInt64(d);
+	fs->lateness[worker_lateness_bucket(Max(ms, 0.0))]++;
 }
 
 /*
  * One batch of due schedules (schedule_tick), counted for
- * sched.scheduler_status(): actions taken, skipped by the overlap policy
- * and missed beyond the catch-up window are the growth of the schedules'
- * own counters, and the lateness of each run written is from its actual
- * time (scheduled_at) to the start of this transaction (its created_at).
- *
- * To know which schedules the batch processes, this first locks them
- * itself with schedule_tick()'s own query (same condition, order and
- * limit, FOR UPDATE SKIP LOCKED): schedule_tick() then gets exactly these
- * rows (a transaction's own locks do not block it), and no one else can
- * change their counters before the second look.  Taking the same row
- * locks a moment earlier keeps the lock order (schedule rows first).  The
- * runs written are found through the unique index on (schedule_id,
- * nominal_time): at or after each schedule's old cursor, written by this
- * transaction.  Three index queries per batch, none when nothing is due.
+ * sched.scheduler_status(): the processing core reports what it started,
+ * skipped and missed, and calls back with the actual time of every
+ * scheduled action as it writes the run, whose lateness is measured then.
  */
 static int64
 fire_and_count(TimestampTz now)
 {
-	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
-	Datum		values[2];
-	int			n;
-	int			i;
-	Datum	   *ids;
-	Datum	   *cursors;
-	bool	   *cursor_nulls;
-	int64		before[3] = {0, 0, 0};
+	ScheduleTickStats stats;
 	int64		processed;
-	int			dims[1];
-	int			lbs[1] = {1};
 
 	memset(&fire_stats, 0, sizeof(fire_stats));
-	SPI_connect();
-	values[0] = TimestampTzGetDatum(now);
-	values[1] = Int32GetDatum(SCHEDULER_BATCH);
-	if (SPI_execute_plan(fire_plan(&plan_fire_before,
-								   "SELECT schedule_id, next_nominal, num_actions,"
-								   " num_actions_skipped_overlap,"
-								   " num_actions_missed_catchup_window"
-								   " FROM sched.schedules"
-								   " WHERE next_due <= $1 ORDER BY next_due LIMIT $2"
-								   " FOR UPDATE SKIP LOCKED",
-								   2, types),
-						 values, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the due schedules");
-	n = (int) SPI_processed;
-	ids = palloc(sizeof(Datum) * Max(n, 1));
-	cursors = palloc(sizeof(Datum) * Max(n, 1));
-	cursor_nulls = palloc(sizeof(bool) * Max(n, 1));
-	for (i = 0; i < n; i++)
-	{
-		bool		isnull;
-
-		ids[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
-							   1, &isnull);
-		ids[i] = PointerGetDatum(DatumGetTextPCopy(ids[i]));
-		cursors[i] = SPI_getbinval(SPI_tuptable->vals[i],
-								   SPI_tuptable->tupdesc, 2, &cursor_nulls[i]);
-		before[0] += int8_column(i, 3);
-		before[1] += int8_column(i, 4);
-		before[2] += int8_column(i, 5);
-	}
-
-	processed = schedule_tick(now, SCHEDULER_BATCH);
-
-	if (n > 0)
-	{
-		Oid			atypes[2] = {TEXTARRAYOID, TIMESTAMPTZARRAYOID};
-		Datum		avalues[2];
-
-		dims[0] = n;
-		avalues[0] = PointerGetDatum(construct_array(ids, n, TEXTOID, -1,
-													 false, TYPALIGN_INT));
-		avalues[1] = PointerGetDatum(construct_md_array(cursors, cursor_nulls,
-														1, dims, lbs,
-														TIMESTAMPTZOID, 8,
-														FLOAT8PASSBYVAL,
-														TYPALIGN_DOUBLE));
-		if (SPI_execute_plan(fire_plan(&plan_fire_counters,
-									   "SELECT sum(num_actions)::int8,"
-									   " sum(num_actions_skipped_overlap)::int8,"
-									   " sum(num_actions_missed_catchup_window)::int8"
-									   " FROM sched.schedules"
-									   " WHERE schedule_id = ANY ($1)",
-									   1, atypes),
-							 avalues, NULL, false, 0) != SPI_OK_SELECT ||
-			SPI_processed != 1)
-			elog(ERROR, "could not read the counters of the fired schedules");
-		/* a schedule deleted meanwhile must not make a count negative */
-		fire_stats.actions = Max(int8_column(0, 1) - before[0], 0);
-		fire_stats.skipped = Max(int8_column(0, 2) - before[1], 0);
-		fire_stats.missed = Max(int8_column(0, 3) - before[2], 0);
-
-		if (SPI_execute_plan(fire_plan(&plan_fire_lateness,
-									   "SELECT extract(epoch FROM"
-									   " e.created_at - e.scheduled_at)::float8 * 1000"
-									   " FROM ROWS FROM (pg_catalog.unnest($1),"
-									   " pg_catalog.unnest($2)) AS u(id, cursor)"
-									   " JOIN sched.executions e"
-									   " ON e.schedule_id = u.id"
-									   " AND e.start_kind = 'schedule'"
-									   " AND e.nominal_time >= u.cursor"
-									   " WHERE e.created_at = pg_catalog.now()",
-									   2, atypes),
-							 avalues, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read the runs of the fired schedules");
-		for (i = 0; i < (int) SPI_processed; i++)
-		{
-			bool		isnull;
-			Datum		d = SPI_getbinval(SPI_tuptable->vals[i],
-										  SPI_tuptable->tupdesc, 1, &isnull);
-
-			if (!isnull)
-				fire_stats.lateness[worker_lateness_bucket(Max(DatumGetFloat8(d), 0.0))]++;
-		}
-	}
-	SPI_finish();
+	memset(&stats, 0, sizeof(stats));
+	stats.on_start = count_lateness;
+	stats.arg = &fire_stats;
+	processed = schedule_tick(now, SCHEDULER_BATCH, &stats);
+	fire_stats.actions = stats.started;
+	fire_stats.skipped = stats.skipped;
+	fire_stats.missed = stats.missed;
 	return processed;
 }
 
