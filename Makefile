@@ -22,11 +22,12 @@ ENGINE_SRCS := $(sort $(wildcard src/spec/*.c))
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)) \
 		$(filter-out src/spec/tzfile.c,$(ENGINE_SRCS)))
 # The install script is built from src/sql/*.sql, one file per area,
-# concatenated in name order; upgrade scripts (pg_sched--A--B.sql) are kept
-# as they are.
+# concatenated in name order.  src/sql/upgrade/ keeps what earlier versions
+# need: their install scripts as released (frozen) and the update scripts
+# (pg_sched--A--B.sql) that ALTER EXTENSION ... UPDATE follows.
 SQL_SRCS := $(sort $(wildcard src/sql/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
+DATA = $(sort $(wildcard src/sql/upgrade/$(EXTENSION)--*.sql))
 
 # One pg_regress file per feature.  pg_regress creates the extension in the
 # test database (--load-extension), so the files do not, and each one can run
