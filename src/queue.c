@@ -155,14 +155,13 @@
 #include "workflow.h"
 
 /* The channel of "a run became pending" notifications. */
-#define QUEUE_NOTIFY_CHANNEL	"sched_tasks"
 
 #define POLL_MAX_TASKS			1000
 /* Timed-out runs one queue_expire_leases() call handles at most. */
 #define TIMEOUT_BATCH			1000
 
 /* Open states, as SQL. */
-#define OPEN_STATES		"('scheduled', 'pending', 'running')"
+#define OPEN_STATES		QUEUE_OPEN_STATES
 
 /*
  * A query of this module: its text, parameter types and, once prepared in

@@ -20,6 +20,11 @@
 #include "utils/uuid.h"
 
 /* What a new run is made of. */
+/* The channel of NOTIFY sched_tasks (payload: the task queue). */
+#define QUEUE_NOTIFY_CHANNEL	"sched_tasks"
+/* The statuses of an open run, as an SQL list. */
+#define QUEUE_OPEN_STATES		"('scheduled', 'pending', 'running')"
+
 typedef struct RunStart
 {
 	const char *workflow_id;

@@ -62,6 +62,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "commands/async.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
@@ -69,6 +70,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
@@ -345,7 +347,61 @@ typedef struct SchedRow
 	int64		num_skipped;
 	int64		num_dropped;
 	TimestampTz created_at;		/* this incarnation of the id (schedule.h) */
+	const char *owner;			/* its runs belong to the schedule's owner */
 } SchedRow;
+
+/* The columns row_from_spi() reads, in its order. */
+#define SCHED_ROW_COLUMNS \
+	"s.spec, s.action, s.policy, s.paused, s.limited_actions," \
+	" s.remaining_actions, s.last_completion_result, s.conflict_token," \
+	" s.next_nominal, s.next_due, s.num_actions," \
+	" s.num_actions_missed_catchup_window, s.num_actions_skipped_overlap," \
+	" s.num_buffer_dropped, s.created_at, s.owner::text"
+#define SCHED_ROW_NCOLUMNS 16
+
+/*
+ * Reads SCHED_ROW_COLUMNS from row "tupno" of the last SPI result, starting
+ * at column "first".  The documents were checked when they were stored;
+ * reading them again checks them again (a bad row fails its schedule only).
+ */
+static void
+row_from_spi(SchedRow *row, const char *id, SPITupleTable *tt, uint64 tupno,
+			 int first)
+{
+	bool		isnull;
+	Datum		d;
+	int			c = first;
+
+#define column(r, c, n) SPI_getbinval(tt->vals[r], tt->tupdesc, c, n)
+
+	memset(row, 0, sizeof(*row));
+	row->id = id;
+	spec_from_jsonb(DatumGetJsonbP(column(tupno, c++, &isnull)),
+					"schedule.spec", &row->spec);
+	schedule_action_from_jsonb(DatumGetJsonbP(column(tupno, c++, &isnull)),
+							   "schedule.action", &row->action);
+	schedule_policy_from_jsonb(DatumGetJsonbP(column(tupno, c++, &isnull)),
+							   "schedule.policy", &row->policy);
+	row->paused = DatumGetBool(column(tupno, c++, &isnull));
+	row->limited = DatumGetBool(column(tupno, c++, &isnull));
+	row->remaining = DatumGetInt64(column(tupno, c++, &isnull));
+	d = column(tupno, c++, &isnull);
+	row->last_result = isnull ? NULL : DatumGetJsonbP(d);
+	row->token = DatumGetInt64(column(tupno, c++, &isnull));
+	d = column(tupno, c++, &isnull);
+	row->has_nominal = !isnull;
+	row->next_nominal = isnull ? 0 : DatumGetTimestampTz(d);
+	d = column(tupno, c++, &isnull);
+	row->has_due = !isnull;
+	row->next_due = isnull ? 0 : DatumGetTimestampTz(d);
+	row->num_actions = DatumGetInt64(column(tupno, c++, &isnull));
+	row->num_missed = DatumGetInt64(column(tupno, c++, &isnull));
+	row->num_skipped = DatumGetInt64(column(tupno, c++, &isnull));
+	row->num_dropped = DatumGetInt64(column(tupno, c++, &isnull));
+	row->created_at = DatumGetTimestampTz(column(tupno, c++, &isnull));
+	row->owner = TextDatumGetCString(column(tupno, c++, &isnull));
+#undef column
+}
 
 static SPIPlanPtr plan_load;
 
@@ -354,49 +410,17 @@ load_row(const char *id, SchedRow *row)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
-	bool		isnull;
-	Datum		d;
 
 	values[0] = CStringGetTextDatum(id);
 	run_plan(schedule_plan(&plan_load,
-						   "SELECT spec, action, policy, paused, limited_actions,"
-						   " remaining_actions, last_completion_result,"
-						   " conflict_token, next_nominal, next_due, num_actions,"
-						   " num_actions_missed_catchup_window,"
-						   " num_actions_skipped_overlap, num_buffer_dropped,"
-						   " created_at"
-						   " FROM sched.schedules WHERE schedule_id = $1"
+						   "SELECT " SCHED_ROW_COLUMNS
+						   " FROM sched.schedules s WHERE s.schedule_id = $1"
 						   " FOR UPDATE",
 						   1, types),
 			 values, NULL, false, 1);
 	if (SPI_processed == 0)
 		return false;
-
-	memset(row, 0, sizeof(*row));
-	row->id = id;
-	spec_from_jsonb(DatumGetJsonbP(column(0, 1, &isnull)), "schedule.spec",
-					&row->spec);
-	schedule_action_from_jsonb(DatumGetJsonbP(column(0, 2, &isnull)),
-							   "schedule.action", &row->action);
-	schedule_policy_from_jsonb(DatumGetJsonbP(column(0, 3, &isnull)),
-							   "schedule.policy", &row->policy);
-	row->paused = DatumGetBool(column(0, 4, &isnull));
-	row->limited = DatumGetBool(column(0, 5, &isnull));
-	row->remaining = DatumGetInt64(column(0, 6, &isnull));
-	d = column(0, 7, &isnull);
-	row->last_result = isnull ? NULL : DatumGetJsonbP(d);
-	row->token = DatumGetInt64(column(0, 8, &isnull));
-	d = column(0, 9, &isnull);
-	row->has_nominal = !isnull;
-	row->next_nominal = isnull ? 0 : DatumGetTimestampTz(d);
-	d = column(0, 10, &isnull);
-	row->has_due = !isnull;
-	row->next_due = isnull ? 0 : DatumGetTimestampTz(d);
-	row->num_actions = DatumGetInt64(column(0, 11, &isnull));
-	row->num_missed = DatumGetInt64(column(0, 12, &isnull));
-	row->num_skipped = DatumGetInt64(column(0, 13, &isnull));
-	row->num_dropped = DatumGetInt64(column(0, 14, &isnull));
-	row->created_at = DatumGetTimestampTz(column(0, 15, &isnull));
+	row_from_spi(row, id, SPI_tuptable, 0, 1);
 	return true;
 }
 
@@ -411,6 +435,39 @@ typedef struct Cursor
 	bool		done;			/* range exhausted: delete it */
 	bool		moved;			/* next_time changed: write it */
 } Cursor;
+
+/* What proc_write() writes back into a schedule's row. */
+typedef struct RowWrite
+{
+	const char *id;
+	bool		has_nominal;
+	TimestampTz next_nominal;
+	bool		has_due;
+	TimestampTz next_due;
+	int64		remaining;
+	int64		token;
+	int64		num_actions;
+	int64		num_missed;
+	int64		num_skipped;
+	int64		num_dropped;
+	bool		acted;			/* moves last_event_at to now */
+} RowWrite;
+
+/*
+ * The tick's batch (schedule_tick): the runs its schedules start and what
+ * their rows become, written by one INSERT and one UPDATE for the whole
+ * batch instead of a few statements per schedule.
+ */
+typedef struct TickBatch
+{
+	RunStart   *runs;
+	int			nruns;
+	int			maxruns;
+	RowWrite   *rows;
+	int			nrows;
+	int			maxrows;
+	bool		wake;			/* a new deadline: tell the scheduler */
+} TickBatch;
 
 typedef struct Proc
 {
@@ -435,8 +492,7 @@ typedef struct Proc
 	bool		acted;			/* a run was started */
 	DispatchState ds;
 	DispatchOps ops;
-	char	   *cancel_reason;
-	char	   *terminate_reason;
+	TickBatch  *batch;			/* the tick's batch; NULL: write at once */
 } Proc;
 
 static void
@@ -524,12 +580,25 @@ overlap_from_stored(const char *name)
 static SPIPlanPtr plan_buffer;
 static SPIPlanPtr plan_backfills;
 
+/*
+ * Loads the buffer and the backfill cursors; or, when the caller knows the
+ * schedule has neither (stored = false), only sets up the empty arrays.
+ */
 static void
-proc_load_buffer(Proc *pc)
+proc_load_buffer(Proc *pc, bool stored)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
 
+	if (!stored)
+	{
+		pc->maxitems = 8;
+		pc->items = palloc(sizeof(DispatchItem) * pc->maxitems);
+		pc->maxgone = 8;
+		pc->gone = palloc(sizeof(int64) * pc->maxgone);
+		pc->cursors = palloc0(sizeof(Cursor));
+		return;
+	}
 	values[0] = CStringGetTextDatum(pc->row.id);
 	run_plan(schedule_plan(&plan_buffer,
 						   "SELECT seq, nominal_time, actual_time, overlap,"
@@ -666,6 +735,25 @@ proc_start(void *ctx, const DispatchItem *item, bool tracked)
 	rs.retry_policy = row->action.retry_policy;
 	rs.run_timeout_us = row->action.run_timeout_ms * 1000;
 	rs.execution_timeout_us = row->action.execution_timeout_ms * 1000;
+	rs.owner = row->owner;
+	if (pc->batch)
+	{
+		/*
+		 * Written with the batch (batch_insert_runs): assumed to start, and
+		 * if one of them does not, the batch is done again schedule by
+		 * schedule, where a refused start counts as skipped.
+		 */
+		TickBatch  *b = pc->batch;
+
+		if (b->nruns == b->maxruns)
+		{
+			b->maxruns *= 2;
+			b->runs = repalloc(b->runs, sizeof(RunStart) * b->maxruns);
+		}
+		b->runs[b->nruns++] = rs;
+		pc->acted = true;
+		return true;
+	}
 	if (!queue_start_run(&rs, &run_id))
 		return false;
 	pc->acted = true;
@@ -681,7 +769,8 @@ proc_cancel(void *ctx)
 	Proc	   *pc = (Proc *) ctx;
 
 	return queue_cancel_schedule_runs(pc->row.id, pc->row.created_at,
-									  pc->cancel_reason);
+									  psprintf("canceled by schedule \"%s\" (overlap policy cancel_other)",
+											   pc->row.id));
 }
 
 static int
@@ -690,7 +779,8 @@ proc_terminate(void *ctx)
 	Proc	   *pc = (Proc *) ctx;
 
 	return queue_terminate_schedule_runs(pc->row.id, pc->row.created_at,
-										 pc->terminate_reason);
+										 psprintf("terminated by schedule \"%s\" (overlap policy terminate_other)",
+												  pc->row.id));
 }
 
 /*
@@ -902,6 +992,43 @@ static SPIPlanPtr plan_bf_delete;
 static SPIPlanPtr plan_write;
 
 static void
+write_row(const RowWrite *w, TimestampTz now)
+{
+	Oid			types[11] = {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+		INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, BOOLOID,
+	TIMESTAMPTZOID};
+	Datum		values[11];
+	char		nulls[11];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(w->id);
+	values[1] = TimestampTzGetDatum(w->next_nominal);
+	nulls[1] = w->has_nominal ? ' ' : 'n';
+	values[2] = TimestampTzGetDatum(w->next_due);
+	nulls[2] = w->has_due ? ' ' : 'n';
+	values[3] = Int64GetDatum(w->remaining);
+	values[4] = Int64GetDatum(w->token);
+	values[5] = Int64GetDatum(w->num_actions);
+	values[6] = Int64GetDatum(w->num_missed);
+	values[7] = Int64GetDatum(w->num_skipped);
+	values[8] = Int64GetDatum(w->num_dropped);
+	values[9] = BoolGetDatum(w->acted);
+	values[10] = TimestampTzGetDatum(now);
+	run_plan(schedule_plan(&plan_write,
+						   "UPDATE sched.schedules SET next_nominal = $2,"
+						   " next_due = $3, remaining_actions = $4,"
+						   " conflict_token = $5, num_actions = $6,"
+						   " num_actions_missed_catchup_window = $7,"
+						   " num_actions_skipped_overlap = $8,"
+						   " num_buffer_dropped = $9,"
+						   " last_event_at = CASE WHEN $10 THEN $11"
+						   " ELSE last_event_at END"
+						   " WHERE schedule_id = $1",
+						   11, types),
+			 values, nulls, false, 0);
+}
+
+static void
 proc_write(Proc *pc)
 {
 	SchedRow   *row = &pc->row;
@@ -910,6 +1037,7 @@ proc_write(Proc *pc)
 	bool		has_due = false;
 	TimestampTz due = 0;
 	int64		token = row->token;
+	RowWrite	w;
 
 	/* the buffer: stored items that left, then new items still waiting */
 	if (pc->ngone > 0)
@@ -1025,40 +1153,31 @@ proc_write(Proc *pc)
 		token = schedule_new_token(token, pc->now);
 	pc->opts->conflict_token = token;
 
+	w.id = row->id;
+	w.has_nominal = row->has_nominal;
+	w.next_nominal = row->next_nominal;
+	w.has_due = has_due;
+	w.next_due = due;
+	w.remaining = pc->ds.remaining;
+	w.token = token;
+	w.num_actions = row->num_actions + pc->ds.num_actions;
+	w.num_missed = row->num_missed + pc->missed;
+	w.num_skipped = row->num_skipped + pc->ds.num_skipped;
+	w.num_dropped = row->num_dropped + pc->dropped;
+	w.acted = pc->acted;
+	if (pc->batch)
 	{
-		Oid			types[11] = {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-			INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, BOOLOID,
-		TIMESTAMPTZOID};
-		Datum		values[11];
-		char		nulls[11];
+		TickBatch  *b = pc->batch;
 
-		memset(nulls, ' ', sizeof(nulls));
-		values[0] = idd;
-		values[1] = TimestampTzGetDatum(row->next_nominal);
-		nulls[1] = row->has_nominal ? ' ' : 'n';
-		values[2] = TimestampTzGetDatum(due);
-		nulls[2] = has_due ? ' ' : 'n';
-		values[3] = Int64GetDatum(pc->ds.remaining);
-		values[4] = Int64GetDatum(token);
-		values[5] = Int64GetDatum(row->num_actions + pc->ds.num_actions);
-		values[6] = Int64GetDatum(row->num_missed + pc->missed);
-		values[7] = Int64GetDatum(row->num_skipped + pc->ds.num_skipped);
-		values[8] = Int64GetDatum(row->num_dropped + pc->dropped);
-		values[9] = BoolGetDatum(pc->acted);
-		values[10] = TimestampTzGetDatum(pc->now);
-		run_plan(schedule_plan(&plan_write,
-							   "UPDATE sched.schedules SET next_nominal = $2,"
-							   " next_due = $3, remaining_actions = $4,"
-							   " conflict_token = $5, num_actions = $6,"
-							   " num_actions_missed_catchup_window = $7,"
-							   " num_actions_skipped_overlap = $8,"
-							   " num_buffer_dropped = $9,"
-							   " last_event_at = CASE WHEN $10 THEN $11"
-							   " ELSE last_event_at END"
-							   " WHERE schedule_id = $1",
-							   11, types),
-				 values, nulls, false, 0);
+		if (b->nrows == b->maxrows)
+		{
+			b->maxrows *= 2;
+			b->rows = repalloc(b->rows, sizeof(RowWrite) * b->maxrows);
+		}
+		b->rows[b->nrows++] = w;
 	}
+	else
+		write_row(&w, pc->now);
 
 	if (pc->opts->stats)
 	{
@@ -1069,50 +1188,49 @@ proc_write(Proc *pc)
 
 	/* the scheduler sleeps until the earliest next_due: tell it */
 	if (has_due != row->has_due || (has_due && due != row->next_due))
-		scheduler_wake_at_commit();
+	{
+		if (pc->batch)
+			pc->batch->wake = true;
+		else
+			scheduler_wake_at_commit();
+	}
 }
 
-bool
-schedule_process(const char *schedule_id, ScheduleProcess *opts)
+/* Sets up the processing of a loaded row (pc->row). */
+static void
+proc_init(Proc *pc, ScheduleProcess *opts)
 {
-	Proc		pc;
+	opts->counted = 0;
+	pc->opts = opts;
+	pc->now = opts->now;
+	pc->budget = opts->bounded ? TICK_BACKFILL_BUDGET : -1;
+	pc->ds.paused = pc->row.paused;
+	pc->ds.limited = pc->row.limited;
+	pc->ds.remaining = pc->row.remaining;
+	pc->ops.ctx = pc;
+	pc->ops.start = proc_start;
+	pc->ops.cancel = proc_cancel;
+	pc->ops.terminate = proc_terminate;
+}
+
+/*
+ * Steps 1 to 5 of the banner, on a loaded and locked row whose buffer,
+ * backfill cursors and open runs (ds.running) are known.
+ */
+static void
+proc_run(Proc *pc)
+{
 	Batch	   *batch = NULL;
 
-	memset(&pc, 0, sizeof(pc));
-	opts->counted = 0;
-	SPI_connect();
-	if (!load_row(schedule_id, &pc.row))
-	{
-		SPI_finish();
-		return false;
-	}
-	pc.opts = opts;
-	pc.now = opts->now;
-	pc.budget = opts->bounded ? TICK_BACKFILL_BUDGET : -1;
-	pc.ds.paused = pc.row.paused;
-	pc.ds.limited = pc.row.limited;
-	pc.ds.remaining = pc.row.remaining;
-	pc.cancel_reason = psprintf("canceled by schedule \"%s\" (overlap policy cancel_other)",
-								schedule_id);
-	pc.terminate_reason = psprintf("terminated by schedule \"%s\" (overlap policy terminate_other)",
-								   schedule_id);
-	pc.ops.ctx = &pc;
-	pc.ops.start = proc_start;
-	pc.ops.cancel = proc_cancel;
-	pc.ops.terminate = proc_terminate;
-
-	proc_load_buffer(&pc);
-	pc.ds.running = queue_schedule_open_runs(schedule_id, pc.row.created_at);
-
-	proc_catch_up(&pc);
-	if (opts->trigger)
+	proc_catch_up(pc);
+	if (pc->opts->trigger)
 	{
 		/* SEMANTICS.md 2: the trigger time is the nominal time */
-		TimestampTz t = schedule_spec_to_ts(schedule_ts_to_spec(pc.now));
+		TimestampTz t = schedule_spec_to_ts(schedule_ts_to_spec(pc->now));
 
-		proc_append(&pc, t, t,
-					opts->has_trigger_overlap ? opts->trigger_overlap :
-					pc.row.policy.overlap, DISPATCH_TRIGGER);
+		proc_append(pc, t, t,
+					pc->opts->has_trigger_overlap ? pc->opts->trigger_overlap :
+					pc->row.policy.overlap, DISPATCH_TRIGGER);
 	}
 
 	/*
@@ -1123,15 +1241,34 @@ schedule_process(const char *schedule_id, ScheduleProcess *opts)
 	 */
 	for (;;)
 	{
-		proc_feed(&pc, &batch);
-		proc_pass(&pc);
-		if (pc.more_work || !cursors_left(&pc) ||
-			pc.held >= DISPATCH_BUFFER_MAX)
+		proc_feed(pc, &batch);
+		proc_pass(pc);
+		if (pc->more_work || !cursors_left(pc) ||
+			pc->held >= DISPATCH_BUFFER_MAX)
 			break;
 		CHECK_FOR_INTERRUPTS();
 	}
 
-	proc_write(&pc);
+	proc_write(pc);
+}
+
+bool
+schedule_process(const char *schedule_id, ScheduleProcess *opts)
+{
+	Proc		pc;
+
+	memset(&pc, 0, sizeof(pc));
+	SPI_connect();
+	if (!load_row(schedule_id, &pc.row))
+	{
+		opts->counted = 0;
+		SPI_finish();
+		return false;
+	}
+	proc_init(&pc, opts);
+	proc_load_buffer(&pc, true);
+	pc.ds.running = queue_schedule_open_runs(schedule_id, pc.row.created_at);
+	proc_run(&pc);
 	SPI_finish();
 	return true;
 }
@@ -1308,43 +1445,373 @@ schedule_run_closed(const char *schedule_id, const char *workflow_id,
 	process_guarded(schedule_id, &opts, now);
 }
 
+/* ---- the tick ---- */
+
+static Datum
+make_array(Datum *elems, bool *nulls, int n, Oid type)
+{
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs,
+											  type, typlen, typbyval,
+											  typalign));
+}
+
+static Datum
+interval_or_null(int64 usecs, bool *isnull)
+{
+	Interval   *iv = palloc0(sizeof(Interval));
+
+	/* as queue_start_run() stores timeouts */
+	iv->day = (int32) (usecs / USECS_PER_DAY);
+	iv->time = usecs % USECS_PER_DAY;
+	*isnull = usecs <= 0;
+	return IntervalPGetDatum(iv);
+}
+
+static SPIPlanPtr plan_batch_runs;
+
+/*
+ * The batch's runs: the rows queue_start_run() writes for scheduled,
+ * pending starts, in one INSERT ... SELECT FROM unnest().  Every one must
+ * start; a refused one (its workflow id has an open run, say) fails the
+ * batch, which the tick then does again schedule by schedule.
+ */
+static void
+batch_insert_runs(TickBatch *b, TimestampTz now)
+{
+	enum
+	{
+		WF, TYPE, QUEUE, ARGS, MEMO, KIND, SCHED, NOMINAL, ACTUAL, TRACKED,
+		LAST, RETRY, RUN_TO, EXEC_TO, OWNER, NCOLS
+	};
+	static const Oid elem_types[NCOLS] = {TEXTOID, TEXTOID, TEXTOID,
+		JSONBOID, JSONBOID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
+		TIMESTAMPTZOID, BOOLOID, JSONBOID, JSONBOID, INTERVALOID,
+	INTERVALOID, TEXTOID};
+	Oid			types[NCOLS + 1];
+	Datum		values[NCOLS + 1];
+	Datum	   *cols[NCOLS];
+	bool	   *nulls[NCOLS];
+	const char *last_queue = NULL;
+	int			n = b->nruns;
+
+	if (n == 0)
+		return;
+	for (int c = 0; c < NCOLS; c++)
+	{
+		cols[c] = palloc(sizeof(Datum) * n);
+		nulls[c] = palloc0(sizeof(bool) * n);
+	}
+	for (int i = 0; i < n; i++)
+	{
+		const RunStart *rs = &b->runs[i];
+
+		cols[WF][i] = CStringGetTextDatum(rs->workflow_id);
+		cols[TYPE][i] = CStringGetTextDatum(rs->workflow);
+		cols[QUEUE][i] = CStringGetTextDatum(rs->task_queue);
+		cols[ARGS][i] = PointerGetDatum(rs->args);
+		nulls[ARGS][i] = rs->args == NULL;
+		cols[MEMO][i] = PointerGetDatum(rs->memo);
+		nulls[MEMO][i] = rs->memo == NULL;
+		cols[KIND][i] = CStringGetTextDatum(rs->start_kind);
+		cols[SCHED][i] = CStringGetTextDatum(rs->schedule_id);
+		cols[NOMINAL][i] = TimestampTzGetDatum(rs->nominal_time);
+		cols[ACTUAL][i] = TimestampTzGetDatum(rs->scheduled_at);
+		cols[TRACKED][i] = BoolGetDatum(rs->overlap_tracked);
+		cols[LAST][i] = PointerGetDatum(rs->last_completion_result);
+		nulls[LAST][i] = rs->last_completion_result == NULL;
+		cols[RETRY][i] = PointerGetDatum(rs->retry_policy);
+		nulls[RETRY][i] = rs->retry_policy == NULL;
+		cols[RUN_TO][i] = interval_or_null(rs->run_timeout_us,
+										   &nulls[RUN_TO][i]);
+		cols[EXEC_TO][i] = interval_or_null(rs->execution_timeout_us,
+											&nulls[EXEC_TO][i]);
+		cols[OWNER][i] = PointerGetDatum(NULL);
+		nulls[OWNER][i] = rs->owner == NULL;
+		if (rs->owner)
+			cols[OWNER][i] = CStringGetTextDatum(rs->owner);
+		/* a deadline is a new deadline for the scheduler */
+		if (rs->run_timeout_us > 0 || rs->execution_timeout_us > 0)
+			b->wake = true;
+		/* NOTIFY keeps one of each payload per transaction anyway */
+		if (last_queue == NULL || strcmp(last_queue, rs->task_queue) != 0)
+			Async_Notify(QUEUE_NOTIFY_CHANNEL, rs->task_queue);
+		last_queue = rs->task_queue;
+	}
+	types[0] = TIMESTAMPTZOID;
+	values[0] = TimestampTzGetDatum(now);
+	for (int c = 0; c < NCOLS; c++)
+	{
+		types[c + 1] = get_array_type(elem_types[c]);
+		values[c + 1] = make_array(cols[c], nulls[c], n, elem_types[c]);
+	}
+	run_plan(schedule_plan(&plan_batch_runs,
+						   "INSERT INTO sched.executions"
+						   " (run_id, workflow_id, workflow, task_queue, args,"
+						   " memo, start_kind, schedule_id, nominal_time,"
+						   " scheduled_at, overlap_tracked,"
+						   " last_completion_result, due_at, status,"
+						   " retry_policy, run_timeout, execution_timeout,"
+						   " run_deadline, execution_deadline, owner)"
+						   " SELECT pg_catalog.gen_random_uuid(), u.wf, u.w,"
+						   " u.q, coalesce(u.a, '[]'::jsonb), u.m, u.k, u.s,"
+						   " u.n, u.sa, u.t, u.l, $1, 'pending', u.r, u.rt,"
+						   " u.et, $1 + u.rt, $1 + u.et,"
+						   " coalesce(u.o::name, current_user)"
+						   " FROM ROWS FROM (pg_catalog.unnest($2),"
+						   " pg_catalog.unnest($3), pg_catalog.unnest($4),"
+						   " pg_catalog.unnest($5), pg_catalog.unnest($6),"
+						   " pg_catalog.unnest($7), pg_catalog.unnest($8),"
+						   " pg_catalog.unnest($9), pg_catalog.unnest($10),"
+						   " pg_catalog.unnest($11), pg_catalog.unnest($12),"
+						   " pg_catalog.unnest($13), pg_catalog.unnest($14),"
+						   " pg_catalog.unnest($15), pg_catalog.unnest($16))"
+						   " AS u(wf, w, q, a, m, k, s, n, sa, t, l, r, rt, et, o)"
+						   " ON CONFLICT DO NOTHING",
+						   NCOLS + 1, types),
+			 values, NULL, false, 0);
+	if (SPI_processed != (uint64) n)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("%d of the %d runs of a batch of schedules were refused",
+						n - (int) SPI_processed, n)));
+}
+
+static SPIPlanPtr plan_batch_rows;
+
+/* The batch's rows: proc_write()'s UPDATE, for every schedule at once. */
+static void
+batch_write_rows(TickBatch *b, TimestampTz now)
+{
+	enum
+	{
+		ID, NOMINAL, DUE, REMAINING, TOKEN, ACTIONS, MISSED, SKIPPED,
+		DROPPED, ACTED, NCOLS
+	};
+	static const Oid elem_types[NCOLS] = {TEXTOID, TIMESTAMPTZOID,
+		TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
+	INT8OID, BOOLOID};
+	Oid			types[NCOLS + 1];
+	Datum		values[NCOLS + 1];
+	Datum	   *cols[NCOLS];
+	bool	   *nulls[NCOLS];
+	int			n = b->nrows;
+
+	if (n == 0)
+		return;
+	for (int c = 0; c < NCOLS; c++)
+	{
+		cols[c] = palloc(sizeof(Datum) * n);
+		nulls[c] = palloc0(sizeof(bool) * n);
+	}
+	for (int i = 0; i < n; i++)
+	{
+		const RowWrite *w = &b->rows[i];
+
+		cols[ID][i] = CStringGetTextDatum(w->id);
+		cols[NOMINAL][i] = TimestampTzGetDatum(w->next_nominal);
+		nulls[NOMINAL][i] = !w->has_nominal;
+		cols[DUE][i] = TimestampTzGetDatum(w->next_due);
+		nulls[DUE][i] = !w->has_due;
+		cols[REMAINING][i] = Int64GetDatum(w->remaining);
+		cols[TOKEN][i] = Int64GetDatum(w->token);
+		cols[ACTIONS][i] = Int64GetDatum(w->num_actions);
+		cols[MISSED][i] = Int64GetDatum(w->num_missed);
+		cols[SKIPPED][i] = Int64GetDatum(w->num_skipped);
+		cols[DROPPED][i] = Int64GetDatum(w->num_dropped);
+		cols[ACTED][i] = BoolGetDatum(w->acted);
+	}
+	types[0] = TIMESTAMPTZOID;
+	values[0] = TimestampTzGetDatum(now);
+	for (int c = 0; c < NCOLS; c++)
+	{
+		types[c + 1] = get_array_type(elem_types[c]);
+		values[c + 1] = make_array(cols[c], nulls[c], n, elem_types[c]);
+	}
+	run_plan(schedule_plan(&plan_batch_rows,
+						   "UPDATE sched.schedules s SET next_nominal = u.nn,"
+						   " next_due = u.nd, remaining_actions = u.rem,"
+						   " conflict_token = u.tok, num_actions = u.na,"
+						   " num_actions_missed_catchup_window = u.nm,"
+						   " num_actions_skipped_overlap = u.ns,"
+						   " num_buffer_dropped = u.ndr,"
+						   " last_event_at = CASE WHEN u.acted THEN $1"
+						   " ELSE s.last_event_at END"
+						   " FROM ROWS FROM (pg_catalog.unnest($2),"
+						   " pg_catalog.unnest($3), pg_catalog.unnest($4),"
+						   " pg_catalog.unnest($5), pg_catalog.unnest($6),"
+						   " pg_catalog.unnest($7), pg_catalog.unnest($8),"
+						   " pg_catalog.unnest($9), pg_catalog.unnest($10),"
+						   " pg_catalog.unnest($11))"
+						   " AS u(id, nn, nd, rem, tok, na, nm, ns, ndr, acted)"
+						   " WHERE s.schedule_id = u.id",
+						   NCOLS + 1, types),
+			 values, NULL, false, 0);
+	if (SPI_processed != (uint64) n)
+		elog(ERROR, "a locked schedule of the batch was not updated");
+}
+
+/* The due schedules of a tick (columns of the tick's query, below). */
+typedef struct TickArgs
+{
+	SPITupleTable *tt;
+	int			n;
+	TimestampTz now;
+	ScheduleTickStats *stats;	/* the caller's; added to on success */
+} TickArgs;
+
+#define TICK_COL_ID			1
+#define TICK_COL_ROW		2
+#define TICK_COL_STORED		(TICK_COL_ROW + SCHED_ROW_NCOLUMNS)
+#define TICK_COL_RUNNING	(TICK_COL_STORED + 1)
+
+/*
+ * The batch path of the tick, in one subtransaction: every schedule is
+ * processed as schedule_process() would, but its starts and its row are
+ * collected and written for the whole batch at the end.  What it did is
+ * added to the tick's statistics only once it all succeeded.
+ */
+static void
+tick_batch(void *arg)
+{
+	TickArgs   *a = (TickArgs *) arg;
+	SPITupleTable *tt = a->tt;
+	TickBatch	b;
+	ScheduleTickStats stats;
+
+	memset(&b, 0, sizeof(b));
+	memset(&stats, 0, sizeof(stats));
+	SPI_connect();
+	b.maxruns = Max(a->n, 8);
+	b.runs = palloc(sizeof(RunStart) * b.maxruns);
+	b.maxrows = Max(a->n, 8);
+	b.rows = palloc(sizeof(RowWrite) * b.maxrows);
+	for (int i = 0; i < a->n; i++)
+	{
+		Proc		pc;
+		ScheduleProcess opts;
+		bool		isnull;
+
+		CHECK_FOR_INTERRUPTS();
+		memset(&pc, 0, sizeof(pc));
+		memset(&opts, 0, sizeof(opts));
+		opts.now = a->now;
+		opts.bounded = true;
+		opts.stats = &stats;
+		row_from_spi(&pc.row,
+					 TextDatumGetCString(SPI_getbinval(tt->vals[i], tt->tupdesc,
+													   TICK_COL_ID, &isnull)),
+					 tt, i, TICK_COL_ROW);
+		proc_init(&pc, &opts);
+		pc.batch = &b;
+		proc_load_buffer(&pc,
+						 DatumGetBool(SPI_getbinval(tt->vals[i], tt->tupdesc,
+													TICK_COL_STORED, &isnull)));
+		pc.ds.running = DatumGetInt32(SPI_getbinval(tt->vals[i], tt->tupdesc,
+													TICK_COL_RUNNING, &isnull));
+		proc_run(&pc);
+	}
+	batch_insert_runs(&b, a->now);
+	batch_write_rows(&b, a->now);
+	if (b.wake)
+		scheduler_wake_at_commit();
+	SPI_finish();
+
+	if (a->stats)
+	{
+		a->stats->started += stats.started;
+		a->stats->skipped += stats.skipped;
+		a->stats->missed += stats.missed;
+		if (a->stats->on_start)
+			for (int i = 0; i < b.nruns; i++)
+				if (strcmp(b.runs[i].start_kind, "schedule") == 0)
+					a->stats->on_start(b.runs[i].scheduled_at, a->stats->arg);
+	}
+}
+
 static SPIPlanPtr plan_tick;
 
+/*
+ * The tick: locks the due schedules, oldest due first, skipping those that
+ * someone else holds, and reads in the same statement all that processing
+ * them needs (their rows; whether they have a buffer or backfill cursors
+ * to load; how many tracked runs of theirs are open).  Then processes them
+ * as a batch (tick_batch), which is what makes a large fire cost about what
+ * inserting its runs costs.  If the batch fails, be it a schedule whose
+ * stored documents no longer read, or a start refused, it is rolled back
+ * and the schedules are processed one by one, each in a subtransaction of
+ * its own (process_guarded), so that only a failing schedule is logged,
+ * skipped and retried later.  The row locks were taken before the batch's
+ * subtransaction, so they survive its rollback.
+ */
 int
 schedule_tick(TimestampTz now, int max_schedules, ScheduleTickStats *stats)
 {
 	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
 	Datum		values[2];
-	char	  **ids;
+	TickArgs	args;
+	ErrorData  *edata;
 	int			n;
 
 	SPI_connect();
 	values[0] = TimestampTzGetDatum(now);
 	values[1] = Int32GetDatum(max_schedules);
 	run_plan(schedule_plan(&plan_tick,
-						   "SELECT schedule_id FROM sched.schedules"
-						   " WHERE next_due <= $1 ORDER BY next_due LIMIT $2"
-						   " FOR UPDATE SKIP LOCKED",
+						   "SELECT s.schedule_id, " SCHED_ROW_COLUMNS ","
+						   " EXISTS (SELECT 1 FROM sched.buffer b"
+						   "  WHERE b.schedule_id = s.schedule_id)"
+						   " OR EXISTS (SELECT 1 FROM sched.backfills f"
+						   "  WHERE f.schedule_id = s.schedule_id),"
+						   " (SELECT count(*)::integer FROM sched.executions e"
+						   "  WHERE e.schedule_id = s.schedule_id"
+						   "  AND e.overlap_tracked"
+						   "  AND e.status IN " QUEUE_OPEN_STATES
+						   "  AND e.created_at >= s.created_at)"
+						   " FROM sched.schedules s WHERE s.next_due <= $1"
+						   " ORDER BY s.next_due LIMIT $2"
+						   " FOR UPDATE OF s SKIP LOCKED",
 						   2, types),
 			 values, NULL, false, 0);
 	n = (int) SPI_processed;
-	ids = palloc(sizeof(char *) * Max(n, 1));
-	for (int i = 0; i < n; i++)
+	if (n == 0)
 	{
-		bool		isnull;
-
-		ids[i] = TextDatumGetCString(column(i, 1, &isnull));
+		SPI_finish();
+		return 0;
 	}
-	for (int i = 0; i < n; i++)
-	{
-		ScheduleProcess opts;
 
-		CHECK_FOR_INTERRUPTS();
-		memset(&opts, 0, sizeof(opts));
-		opts.now = now;
-		opts.bounded = true;
-		opts.stats = stats;
-		process_guarded(ids[i], &opts, now + RETRY_AFTER_USECS);
+	args.tt = SPI_tuptable;
+	args.n = n;
+	args.now = now;
+	args.stats = stats;
+	edata = sched_try_subxact(tick_batch, &args);
+	if (edata != NULL)
+	{
+		ereport(DEBUG1,
+				(errmsg_internal("processing %d schedules one by one: %s",
+								 n, edata->message)));
+		FreeErrorData(edata);
+		for (int i = 0; i < n; i++)
+		{
+			ScheduleProcess opts;
+			bool		isnull;
+			char	   *id = TextDatumGetCString(SPI_getbinval(args.tt->vals[i],
+															   args.tt->tupdesc,
+															   TICK_COL_ID,
+															   &isnull));
+
+			CHECK_FOR_INTERRUPTS();
+			memset(&opts, 0, sizeof(opts));
+			opts.now = now;
+			opts.bounded = true;
+			opts.stats = stats;
+			process_guarded(id, &opts, now + RETRY_AFTER_USECS);
+		}
 	}
 	SPI_finish();
 	return n;

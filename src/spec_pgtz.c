@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "pgtime.h"
+#include "utils/hsearch.h"
 
 #include "spec_pgtz.h"
 
@@ -44,6 +45,9 @@ extern int	pg_open_tzfile(const char *name, char *canonname);
 /* No real zone is a week away from UTC; anything else is a broken answer. */
 #define PGTZ_MAX_OFFSET		(7 * 86400)
 
+/* The zones found to be files of the tz database (spec_pgtz_find). */
+static HTAB *file_zones = NULL;
+
 pg_tz *
 spec_pgtz_find(const char *name, const char **canonical)
 {
@@ -61,11 +65,30 @@ spec_pgtz_find(const char *name, const char **canonical)
 	if (canon == NULL)
 		return NULL;
 
-	/* a POSIX specification has no file: refuse it (see the banner) */
-	fd = pg_open_tzfile(canon, filename);
-	if (fd < 0)
-		return NULL;
-	close(fd);
+	/*
+	 * A POSIX specification has no file: refuse it (see the banner).
+	 * pg_open_tzfile() reads the tz database's directories to match the
+	 * name's case, which cost more than all the rest of firing a schedule;
+	 * the answer is kept per zone (pg_tzset's zones live as long as the
+	 * backend, and so does the database's content for our purpose).
+	 */
+	if (file_zones == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(pg_tz *);
+		ctl.entrysize = sizeof(pg_tz *);
+		file_zones = hash_create("pg_sched file-backed zones", 16, &ctl,
+								 HASH_ELEM | HASH_BLOBS);
+	}
+	if (hash_search(file_zones, &tz, HASH_FIND, NULL) == NULL)
+	{
+		fd = pg_open_tzfile(canon, filename);
+		if (fd < 0)
+			return NULL;
+		close(fd);
+		(void) hash_search(file_zones, &tz, HASH_ENTER, NULL);
+	}
 
 	*canonical = canon;
 	return tz;

@@ -192,8 +192,15 @@ CREATE UNIQUE INDEX executions_schedule_nominal
 /* poll: the oldest due pending run of a task queue */
 CREATE INDEX executions_poll ON sched.executions (task_queue, due_at)
 	WHERE status = 'pending';
-/* overlap: the open tracked runs of a schedule */
-CREATE INDEX executions_schedule_open ON sched.executions (schedule_id)
+/*
+ * overlap: the open tracked runs of a schedule (this incarnation's:
+ * created_at >= the schedule's).  With created_at in the key both
+ * conditions are index conditions, which keeps the planner from the other
+ * partial index on open runs (executions_open_workflow_id), whose equal
+ * cost on an empty table made it scan every open run.
+ */
+CREATE INDEX executions_schedule_open
+	ON sched.executions (schedule_id, created_at)
 	WHERE overlap_tracked AND status IN ('scheduled', 'pending', 'running');
 /* describe: recent actions of a schedule */
 CREATE INDEX executions_schedule_recent
@@ -204,12 +211,18 @@ CREATE INDEX executions_lease ON sched.executions (lease_expires_at)
 	WHERE status = 'running';
 CREATE INDEX executions_scheduled_due ON sched.executions (due_at)
 	WHERE status = 'scheduled';
-/* the scheduler: timeouts of open runs */
+/*
+ * the scheduler: timeouts of open runs.  Only runs with a timeout have an
+ * entry: most runs have none, and an entry per open run would be written
+ * for nothing (the queries' "deadline <= $1" and min() imply NOT NULL).
+ */
 CREATE INDEX executions_run_deadline ON sched.executions (run_deadline)
-	WHERE status IN ('scheduled', 'pending', 'running');
+	WHERE run_deadline IS NOT NULL
+	AND status IN ('scheduled', 'pending', 'running');
 CREATE INDEX executions_execution_deadline
 	ON sched.executions (execution_deadline)
-	WHERE status IN ('scheduled', 'pending', 'running');
+	WHERE execution_deadline IS NOT NULL
+	AND status IN ('scheduled', 'pending', 'running');
 /* retention of closed runs */
 CREATE INDEX executions_closed ON sched.executions (closed_at)
 	WHERE closed_at IS NOT NULL;
