@@ -223,6 +223,26 @@ SELECT sched.may_access('regress_sched_team') AS team,
        sched.may_work('regress-shared') AS shared;
 RESET SESSION AUTHORIZATION;
 
+-- ---- the caller's search_path cannot capture the functions' SQL ----
+-- (they run it as the extension's owner, with search_path pinned)
+CREATE SCHEMA regress_sched_evil;
+CREATE FUNCTION regress_sched_evil.now() RETURNS timestamptz
+LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'captured: now() ran as %', current_user; END $$;
+CREATE FUNCTION regress_sched_evil.gen_random_uuid() RETURNS uuid
+LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'captured: gen_random_uuid() ran as %', current_user; END $$;
+GRANT USAGE ON SCHEMA regress_sched_evil TO PUBLIC;
+SET SESSION AUTHORIZATION regress_sched_bob;
+SET search_path = regress_sched_evil, pg_catalog;
+SELECT now();
+SELECT sched.start_workflow('Job', 'bob-evil', 'regress-bob') IS NOT NULL
+       AS started;
+SELECT workflow_id FROM sched.poll('regress-bob', 'bob');
+RESET search_path;
+RESET SESSION AUTHORIZATION;
+DROP SCHEMA regress_sched_evil CASCADE;
+
 -- ---- clean up: rows, then roles ----
 DELETE FROM sched.schedules WHERE owner::text LIKE 'regress_sched_%';
 DELETE FROM sched.executions WHERE owner::text LIKE 'regress_sched_%';
