@@ -47,6 +47,9 @@ SELECT sched.create_schedule('alice-s',
                "end_at": "2000-01-02T00:00:00Z"}}');
 SELECT sched.start_workflow('Job', 'alice-job', 'regress-alice',
                             '["alice job secret"]') IS NOT NULL AS started;
+SELECT sched.start_workflow('Job', 'alice-closed', 'regress-alice')
+       IS NOT NULL AS started;
+SELECT sched.terminate_workflow('alice-closed');
 SELECT sched.trigger('alice-s');
 -- a backfill of allow_all starts its runs in batches: alice's too
 SELECT sched.backfill('alice-s', '2000-01-01 00:00Z', '2000-01-01 02:00Z',
@@ -64,7 +67,8 @@ RESET SESSION AUTHORIZATION;
 SET SESSION AUTHORIZATION regress_sched_team;
 SELECT sched.create_schedule('team-s',
     '{"action": {"workflow": "Report", "id": "team-wf",
-                 "task_queue": "regress-team"}, "spec": {}}');
+                 "task_queue": "regress-team"}, "spec": {}}',
+    trigger_immediately => true);
 RESET SESSION AUTHORIZATION;
 
 -- every run carries its schedule's owner, whoever started it
@@ -118,6 +122,12 @@ SELECT sched.start_workflow('Job', 'alice-job', 'regress-bob',
                             id_conflict_policy => 'use_existing');
 SELECT sched.start_workflow('Job', 'alice-job', 'regress-bob',
                             id_conflict_policy => 'terminate_existing');
+-- a closed run of another role: reuse policies that look at it refuse,
+-- without saying how it closed
+SELECT sched.start_workflow('Job', 'alice-closed', 'regress-bob',
+                            id_reuse_policy => 'allow_duplicate_failed_only');
+SELECT sched.start_workflow('Job', 'alice-closed', 'regress-bob',
+                            id_reuse_policy => 'reject_duplicate');
 -- the tables are read-only: changes go through the functions
 UPDATE sched.schedules SET note = 'x';
 DELETE FROM sched.executions;

@@ -417,7 +417,8 @@ static QueueQuery q_latest_visible_run = {
 /* The latest run of a workflow id, whoever owns it (id reuse policies). */
 static QueueQuery q_latest_run = {
 	.sql =
-	"SELECT run_id::text, status FROM sched.executions WHERE workflow_id = $1"
+	"SELECT run_id::text, status, owner::text FROM sched.executions"
+	" WHERE workflow_id = $1"
 	" ORDER BY created_at DESC, run_id LIMIT 1",
 	.nargs = 1,
 	.argtypes = {TEXTOID},
@@ -1435,7 +1436,7 @@ queue_open_run(const char *workflow_id, pg_uuid_t *run_id, char **owner)
 }
 
 char *
-queue_latest_status(const char *workflow_id)
+queue_latest_status(const char *workflow_id, char **owner)
 {
 	Datum		values[1];
 	char	   *status = NULL;
@@ -1445,10 +1446,13 @@ queue_latest_status(const char *workflow_id)
 	if (queue_exec(&q_latest_run, values, NULL, false) > 0)
 	{
 		char	   *s = result_text(0, 2);
+		char	   *o = result_text(0, 3);
 
 		/* out of SPI's memory, which SPI_finish frees */
 		status = SPI_palloc(strlen(s) + 1);
 		strcpy(status, s);
+		*owner = SPI_palloc(strlen(o) + 1);
+		strcpy(*owner, o);
 	}
 	SPI_finish();
 	return status;

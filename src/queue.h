@@ -61,7 +61,7 @@ extern bool queue_start_run(const RunStart *rs, pg_uuid_t *run_id);
  */
 extern bool queue_open_run(const char *workflow_id, pg_uuid_t *run_id,
 						   char **owner);
-extern char *queue_latest_status(const char *workflow_id);
+extern char *queue_latest_status(const char *workflow_id, char **owner);
 
 /*
  * terminate_workflow (id_conflict_policy terminate_existing): closes the

@@ -583,8 +583,20 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 		}
 		if (!terminated)
 		{
-			char	   *latest = queue_latest_status(id);
+			char	   *latest_owner = NULL;
+			char	   *latest = queue_latest_status(id, &latest_owner);
 
+			/*
+			 * Another role's run: the policies that look at it refuse
+			 * whatever its status, which the caller may not learn.
+			 */
+			if (latest != NULL && reuse != REUSE_ALLOW_DUPLICATE &&
+				!priv_may_access(caller, latest_owner))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("workflow id \"%s\" cannot be reused: its latest run belongs to another role and id_reuse_policy is %s",
+								id, reuse_names[reuse]),
+						 errhint("Workflow ids are unique in the database, across roles; choose another id.")));
 			if (latest != NULL && reuse == REUSE_REJECT_DUPLICATE)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNIQUE_VIOLATION),
