@@ -121,6 +121,14 @@
  * by the scheduler) saw no deadlock with one call per transaction, and
  * this one with heartbeat and report in one transaction.
  *
+ * Privileges (privileges.c): every SQL function here does its table work
+ * as the extension's owner (priv_enter) and checks the run's owner and
+ * task queue against the caller.  A run the caller may not read is
+ * reported as not existing (42704); poll claims only the runs of the
+ * caller's roles unless it may work the whole queue; cancel, terminate and
+ * signal need the run's owner (or sched_admin), a queue grant is not
+ * enough (42501).
+ *
  * Every query is a cached generic plan (SPI_prepare_cursor +
  * SPI_keepplan), prepared on first use in a session: poll is the hottest
  * path of the product, one statement with no extra round trip and no
@@ -147,8 +155,10 @@
 #include "utils/uuid.h"
 
 #include "json_input.h"
+#include "privileges.h"
 #include "queue.h"
 #include "schedule.h"
+#include "sched_limits.h"
 #include "schedule_json.h"
 #include "scheduler.h"
 #include "subxact.h"
@@ -198,6 +208,7 @@ static QueueQuery q_poll = {
 	"           SELECT run_id FROM sched.executions"
 	"            WHERE task_queue = $1 AND status = 'pending'"
 	"              AND due_at <= now()"
+	"              AND ($5 OR sched.may_access(owner, $6))"
 	"            ORDER BY due_at LIMIT $3"
 	"            FOR NO KEY UPDATE SKIP LOCKED))"
 	"  RETURNING e.run_id, e.workflow_id, e.workflow, e.args, e.attempt,"
@@ -206,8 +217,8 @@ static QueueQuery q_poll = {
 	" SELECT run_id, workflow_id, workflow, args, attempt, schedule_id,"
 	"        nominal_time, last_completion_result"
 	"   FROM claimed ORDER BY due_at, run_id",
-	.nargs = 4,
-	.argtypes = {TEXTOID, TEXTOID, INT4OID, INTERVALOID},
+	.nargs = 6,
+	.argtypes = {TEXTOID, TEXTOID, INT4OID, INTERVALOID, BOOLOID, OIDOID},
 };
 
 /*
@@ -230,7 +241,8 @@ static QueueQuery q_heartbeat = {
 
 static QueueQuery q_run_lookup = {
 	.sql =
-	"SELECT status, schedule_id FROM sched.executions WHERE run_id = $1",
+	"SELECT status, schedule_id, owner::text, task_queue"
+	"  FROM sched.executions WHERE run_id = $1",
 	.nargs = 1,
 	.argtypes = {UUIDOID},
 };
@@ -353,7 +365,8 @@ static QueueQuery q_schedule_exists = {
 static QueueQuery q_signal_lock = {
 	.sql =
 	"SELECT run_id, status = 'scheduled' AND start_delay IS NOT NULL"
-	"       AND retries = 0"
+	"       AND retries = 0, owner::text, task_queue,"
+	"       coalesce(jsonb_array_length(signals), 0)"
 	"  FROM sched.executions"
 	" WHERE workflow_id = $1 AND status IN " OPEN_STATES
 	" FOR NO KEY UPDATE",
@@ -380,16 +393,31 @@ static QueueQuery q_signal_run = {
 /* The open run of a workflow id (executions_open_workflow_id). */
 static QueueQuery q_open_run = {
 	.sql =
-	"SELECT run_id, status, schedule_id FROM sched.executions"
+	"SELECT run_id, status, schedule_id, owner::text, task_queue"
+	"  FROM sched.executions"
 	" WHERE workflow_id = $1 AND status IN " OPEN_STATES,
 	.nargs = 1,
 	.argtypes = {TEXTOID},
 };
 
-/* The latest run of a workflow id, for the "no open run" error. */
-static QueueQuery q_latest_run = {
+/*
+ * The latest run of a workflow id that the caller may read, for the "no
+ * open run" error ($2-$4: priv_run_filter).
+ */
+static QueueQuery q_latest_visible_run = {
 	.sql =
 	"SELECT run_id::text, status FROM sched.executions WHERE workflow_id = $1"
+	"   AND" RUN_READABLE("$2", "$3", "$4")
+	" ORDER BY created_at DESC, run_id LIMIT 1",
+	.nargs = 4,
+	.argtypes = {TEXTOID, BOOLOID, OIDOID, TEXTARRAYOID},
+};
+
+/* The latest run of a workflow id, whoever owns it (id reuse policies). */
+static QueueQuery q_latest_run = {
+	.sql =
+	"SELECT run_id::text, status, owner::text FROM sched.executions"
+	" WHERE workflow_id = $1"
 	" ORDER BY created_at DESC, run_id LIMIT 1",
 	.nargs = 1,
 	.argtypes = {TEXTOID},
@@ -471,7 +499,9 @@ static QueueQuery q_start_run = {
 	"   start_delay, owner)"
 	" VALUES (gen_random_uuid(), $1, $2, $3, coalesce($4, '[]'::jsonb), $5,"
 	"         $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $12 + $15,"
-	"         $17, $18, $19, coalesce($20::name, current_user))"
+	"         $17, $18, $19,"
+	"         coalesce($20::name, (SELECT s.owner FROM sched.schedules s"
+	"                               WHERE s.schedule_id = $7), current_user))"
 	" ON CONFLICT DO NOTHING"
 	" RETURNING run_id",
 	.nargs = 20,
@@ -576,7 +606,9 @@ static QueueQuery q_describe_workflow = {
 	"  'heartbeat_details', heartbeat_details, 'memo', memo,"
 	"  'last_completion_result', last_completion_result,"
 	"  'runs', (SELECT count(*) FROM sched.executions c"
-	"            WHERE c.workflow_id = $1))"
+	"            WHERE c.workflow_id = $1"
+	"              AND ($2 OR sched.may_access(c.owner, $3)"
+	"                   OR c.task_queue = ANY ($4))))"
 	/* the options of retries, timeouts and cron chains, when set */
 	"  || jsonb_strip_nulls(jsonb_build_object("
 	"       'error_type', error_type, 'cron_schedule', cron_schedule,"
@@ -590,18 +622,20 @@ static QueueQuery q_describe_workflow = {
 	"  || CASE WHEN signals IS NULL THEN '{}'::jsonb"
 	"          ELSE jsonb_build_object('signals', signals) END"
 	"  FROM sched.executions WHERE workflow_id = $1"
+	"   AND" RUN_READABLE("$2", "$3", "$4")
 	" ORDER BY created_at DESC, status IN " OPEN_STATES " DESC, run_id"
 	" LIMIT 1",
-	.nargs = 1,
-	.argtypes = {TEXTOID},
+	.nargs = 4,
+	.argtypes = {TEXTOID, BOOLOID, OIDOID, TEXTARRAYOID},
 };
 
 static void report_refused(const pg_uuid_t *run_id, const char *status)
 			pg_attribute_noreturn();
-static void no_open_run(const char *workflow_id, Datum *id_value)
-			pg_attribute_noreturn();
+static void no_open_run(const char *workflow_id, Datum *id_value,
+						Oid caller) pg_attribute_noreturn();
 static void workflow_cancel_or_terminate(const char *workflow_id,
-										 const char *reason, bool terminate);
+										 const char *reason, bool terminate,
+										 Oid caller);
 
 PG_FUNCTION_INFO_V1(sched_poll);
 PG_FUNCTION_INFO_V1(sched_heartbeat);
@@ -714,20 +748,28 @@ report_refused(const pg_uuid_t *run_id, const char *status)
 }
 
 /*
- * Reads a run's status and schedule_id (NULL status: no such run).  The
- * strings live until SPI_finish.
+ * Reads a run's status and schedule_id (NULL status: no such run, or one
+ * that the caller may not read, privileges.c).  The strings live until
+ * SPI_finish.
  */
 static void
-run_lookup(const pg_uuid_t *run_id, char **status, char **schedule_id)
+run_lookup(const pg_uuid_t *run_id, Oid caller, char **status,
+		   char **schedule_id)
 {
 	Datum		values[1] = {UUIDPGetDatum(run_id)};
+	char	   *owner;
+	char	   *task_queue;
 
+	*status = NULL;
+	*schedule_id = NULL;
 	if (queue_exec(&q_run_lookup, values, NULL, false) == 0)
-	{
-		*status = NULL;
-		*schedule_id = NULL;
 		return;
-	}
+	owner = result_text(0, 3);
+	task_queue = result_text(0, 4);
+	/* SPI_connect and SPI_finish keep our SPI_tuptable */
+	if (!priv_may_access(caller, owner) &&
+		!priv_may_work_queue(caller, task_queue))
+		return;
 	*status = result_text(0, 1);
 	*schedule_id = result_text(0, 2);
 }
@@ -940,7 +982,7 @@ run_retry(const RunRow *run, TimestampTz due, const char *error,
 static void
 run_close_reported(const pg_uuid_t *run_id, const char *status,
 				   Jsonb *result, const char *error, const char *error_type,
-				   bool non_retryable)
+				   bool non_retryable, Oid caller)
 {
 	char	   *cur_status;
 	char	   *schedule_id;
@@ -953,7 +995,7 @@ run_close_reported(const pg_uuid_t *run_id, const char *status,
 
 	SPI_connect();
 
-	run_lookup(run_id, &cur_status, &schedule_id);
+	run_lookup(run_id, caller, &cur_status, &schedule_id);
 	if (cur_status == NULL || strcmp(cur_status, "running") != 0)
 		report_refused(run_id, cur_status);
 
@@ -1154,12 +1196,16 @@ enforce_timeouts(TimestampTz now)
 /*
  * The error of a request for the open run of a workflow id that has none:
  * 42704 if the id has no run at all, else 55000.  id_value is the id as a
- * text datum.
+ * text datum.  Only the runs that the caller may read count.
  */
 static void
-no_open_run(const char *workflow_id, Datum *id_value)
+no_open_run(const char *workflow_id, Datum *id_value, Oid caller)
 {
-	if (queue_exec(&q_latest_run, id_value, NULL, false) == 0)
+	Datum		values[4];
+
+	values[0] = id_value[0];
+	priv_run_filter(caller, &values[1], &values[2], &values[3]);
+	if (queue_exec(&q_latest_visible_run, values, NULL, false) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("workflow id \"%s\" does not exist", workflow_id)));
@@ -1168,6 +1214,30 @@ no_open_run(const char *workflow_id, Datum *id_value)
 			 errmsg("workflow id \"%s\" has no open run", workflow_id),
 			 errdetail("Its latest run %s is %s.",
 					   result_text(0, 1), result_text(0, 2))));
+}
+
+/*
+ * Cancel, terminate and signal need the open run's owner (or sched_admin):
+ * a role that may only read the run as a worker of its task queue gets
+ * 42501, one that may not read it at all "no open run" among its own runs.
+ * "what" is the verb for the message.
+ */
+static void
+check_control(const char *workflow_id, Datum *id_value, Oid caller,
+			  const char *owner, const char *task_queue, const char *what)
+{
+	if (priv_may_access(caller, owner))
+		return;
+	if (priv_may_work_queue(caller, task_queue))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to %s workflow id \"%s\": role \"%s\" is not a member of its owner \"%s\"",
+						what, workflow_id, priv_role_name(caller), owner),
+				 errdetail("A grant of task queue \"%s\" lets a role claim and report on runs, not %s them.",
+						   task_queue, what),
+				 errhint("Members of the owner role and of %s may %s it.",
+						 PRIV_ADMIN_ROLE, what)));
+	no_open_run(workflow_id, id_value, caller);
 }
 
 /*
@@ -1180,7 +1250,7 @@ no_open_run(const char *workflow_id, Datum *id_value)
  */
 static void
 workflow_cancel_or_terminate(const char *workflow_id, const char *reason,
-							 bool terminate)
+							 bool terminate, Oid caller)
 {
 	char	   *locked_schedule = NULL;
 	bool		schedule_locked = false;
@@ -1200,9 +1270,12 @@ workflow_cancel_or_terminate(const char *workflow_id, const char *reason,
 
 		CHECK_FOR_INTERRUPTS();
 		if (queue_exec(&q_open_run, id_value, NULL, false) == 0)
-			no_open_run(workflow_id, id_value);
+			no_open_run(workflow_id, id_value, caller);
 		run_id = *DatumGetUUIDP(result_datum(0, 1, &isnull));
 		schedule_id = result_text(0, 3);
+		check_control(workflow_id, id_value, caller, result_text(0, 4),
+					  result_text(0, 5),
+					  terminate ? "terminate" : "cancel");
 
 		if (schedule_id != NULL &&
 			(locked_schedule == NULL || strcmp(schedule_id, locked_schedule) != 0))
@@ -1339,7 +1412,7 @@ queue_start_run(const RunStart *rs, pg_uuid_t *run_id)
 }
 
 bool
-queue_open_run(const char *workflow_id, pg_uuid_t *run_id)
+queue_open_run(const char *workflow_id, pg_uuid_t *run_id, char **owner)
 {
 	Datum		values[1];
 	bool		found;
@@ -1350,15 +1423,19 @@ queue_open_run(const char *workflow_id, pg_uuid_t *run_id)
 	if (found)
 	{
 		bool		isnull;
+		char	   *o = result_text(0, 4);
 
 		*run_id = *DatumGetUUIDP(result_datum(0, 1, &isnull));
+		/* out of SPI's memory, which SPI_finish frees */
+		*owner = SPI_palloc(strlen(o) + 1);
+		strcpy(*owner, o);
 	}
 	SPI_finish();
 	return found;
 }
 
 char *
-queue_latest_status(const char *workflow_id)
+queue_latest_status(const char *workflow_id, char **owner)
 {
 	Datum		values[1];
 	char	   *status = NULL;
@@ -1368,24 +1445,28 @@ queue_latest_status(const char *workflow_id)
 	if (queue_exec(&q_latest_run, values, NULL, false) > 0)
 	{
 		char	   *s = result_text(0, 2);
+		char	   *o = result_text(0, 3);
 
 		/* out of SPI's memory, which SPI_finish frees */
 		status = SPI_palloc(strlen(s) + 1);
 		strcpy(status, s);
+		*owner = SPI_palloc(strlen(o) + 1);
+		strcpy(*owner, o);
 	}
 	SPI_finish();
 	return status;
 }
 
 void
-queue_terminate_workflow(const char *workflow_id, const char *reason)
+queue_terminate_workflow(const char *workflow_id, const char *reason,
+						 Oid caller)
 {
-	workflow_cancel_or_terminate(workflow_id, reason, true);
+	workflow_cancel_or_terminate(workflow_id, reason, true, caller);
 }
 
 void
 queue_signal_workflow(const char *workflow_id, const char *signal,
-					  Jsonb *payload)
+					  Jsonb *payload, Oid caller)
 {
 	Datum		id_value[1];
 	Datum		values[5];
@@ -1400,8 +1481,16 @@ queue_signal_workflow(const char *workflow_id, const char *signal,
 	{
 		CHECK_FOR_INTERRUPTS();
 		if (queue_exec(&q_open_run, id_value, NULL, false) == 0)
-			no_open_run(workflow_id, id_value);
+			no_open_run(workflow_id, id_value, caller);
 	}
+	check_control(workflow_id, id_value, caller, result_text(0, 3),
+				  result_text(0, 4), "signal");
+	if (DatumGetInt32(result_datum(0, 5, &isnull)) >= SCHED_SIGNALS_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("workflow id \"%s\" has received the maximum of %d signals on its open run",
+						workflow_id, SCHED_SIGNALS_MAX),
+				 errhint("Signals are kept on the run; start a new run to signal it again.")));
 	values[0] = result_datum(0, 1, &isnull);
 	delayed = DatumGetBool(result_datum(0, 2, &isnull));
 	values[1] = CStringGetTextDatum(signal);
@@ -1547,9 +1636,12 @@ sched_poll(PG_FUNCTION_ARGS)
 	int32		max_tasks;
 	Interval   *lease;
 	Interval	min_lease = {.time = USECS_PER_SEC};
-	Datum		values[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 	uint64		n;
+	char	   *task_queue;
+	PrivState	ps;
+	Oid			caller;
 
 	require_arg(fcinfo, 0, "task_queue");
 	require_arg(fcinfo, 2, "max_tasks");
@@ -1571,19 +1663,30 @@ sched_poll(PG_FUNCTION_ARGS)
 															IntervalPGetDatum(lease)))),
 				 errhint("The lease is how long the run stays claimed without a heartbeat.")));
 
+	task_queue = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	sched_check_length(task_queue, "task_queue", SCHED_NAME_MAX);
+	if (!PG_ARGISNULL(1))
+		sched_check_length(text_to_cstring(PG_GETARG_TEXT_PP(1)), "worker",
+						   SCHED_NAME_MAX);
+
 	InitMaterializedSRF(fcinfo, 0);
 
+	caller = priv_enter(&ps);
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
 	nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
 	values[2] = Int32GetDatum(max_tasks);
 	values[3] = IntervalPGetDatum(lease);
+	/* a worker of the queue claims every run, others their roles' runs */
+	values[4] = BoolGetDatum(priv_may_work_queue(caller, task_queue));
+	values[5] = ObjectIdGetDatum(caller);
 
 	SPI_connect();
 	n = queue_exec(&q_poll, values, nulls, false);
 	for (uint64 i = 0; i < n; i++)
 		tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
 	SPI_finish();
+	priv_exit(&ps);
 
 	return (Datum) 0;
 }
@@ -1603,26 +1706,36 @@ sched_heartbeat(PG_FUNCTION_ARGS)
 	bool		isnull;
 	bool		cancel_requested;
 
+	char	   *status;
+	char	   *schedule_id;
+	PrivState	ps;
+	Oid			caller;
+
 	require_arg(fcinfo, 0, "run_id");
 	run_id = PG_GETARG_UUID_P(0);
 	values[0] = UUIDPGetDatum(run_id);
 	values[1] = PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1);
 	nulls[1] = PG_ARGISNULL(1) ? 'n' : ' ';
+	if (!PG_ARGISNULL(1))
+		sched_check_payload(PG_GETARG_JSONB_P(1), "details");
 
+	caller = priv_enter(&ps);
 	SPI_connect();
+	/* the caller may report on the run (its owner never changes) */
+	run_lookup(run_id, caller, &status, &schedule_id);
+	if (status == NULL)
+		report_refused(run_id, status);
 	/* loops only if the run was given back and claimed again meanwhile */
 	while (queue_exec(&q_heartbeat, values, nulls, false) == 0)
 	{
-		char	   *status;
-		char	   *schedule_id;
-
 		CHECK_FOR_INTERRUPTS();
-		run_lookup(run_id, &status, &schedule_id);
+		run_lookup(run_id, caller, &status, &schedule_id);
 		if (status == NULL || strcmp(status, "running") != 0)
 			report_refused(run_id, status);
 	}
 	cancel_requested = DatumGetBool(result_datum(0, 1, &isnull));
 	SPI_finish();
+	priv_exit(&ps);
 
 	PG_RETURN_BOOL(cancel_requested);
 }
@@ -1631,10 +1744,16 @@ sched_heartbeat(PG_FUNCTION_ARGS)
 Datum
 sched_complete(PG_FUNCTION_ARGS)
 {
+	Jsonb	   *result = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
+	PrivState	ps;
+	Oid			caller;
+
 	require_arg(fcinfo, 0, "run_id");
-	run_close_reported(PG_GETARG_UUID_P(0), "completed",
-					   PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1), NULL,
-					   NULL, false);
+	sched_check_payload(result, "result");
+	caller = priv_enter(&ps);
+	run_close_reported(PG_GETARG_UUID_P(0), "completed", result, NULL,
+					   NULL, false, caller);
+	priv_exit(&ps);
 	PG_RETURN_VOID();
 }
 
@@ -1655,6 +1774,8 @@ sched_fail(PG_FUNCTION_ARGS)
 	char	   *error;
 	char	   *error_type = NULL;
 	bool		non_retryable = false;
+	PrivState	ps;
+	Oid			caller;
 
 	require_arg(fcinfo, 0, "run_id");
 	if (PG_ARGISNULL(1))
@@ -1667,8 +1788,12 @@ sched_fail(PG_FUNCTION_ARGS)
 		non_retryable = PG_GETARG_BOOL(2);
 	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
 		error_type = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	sched_check_length(error, "error", SCHED_PAYLOAD_MAX);
+	sched_check_length(error_type, "error_type", SCHED_NAME_MAX);
+	caller = priv_enter(&ps);
 	run_close_reported(PG_GETARG_UUID_P(0), "failed", NULL, error,
-					   error_type, non_retryable);
+					   error_type, non_retryable, caller);
+	priv_exit(&ps);
 	PG_RETURN_VOID();
 }
 
@@ -1676,10 +1801,16 @@ sched_fail(PG_FUNCTION_ARGS)
 Datum
 sched_canceled(PG_FUNCTION_ARGS)
 {
+	Jsonb	   *details = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
+	PrivState	ps;
+	Oid			caller;
+
 	require_arg(fcinfo, 0, "run_id");
-	run_close_reported(PG_GETARG_UUID_P(0), "canceled",
-					   PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1), NULL,
-					   NULL, false);
+	sched_check_payload(details, "details");
+	caller = priv_enter(&ps);
+	run_close_reported(PG_GETARG_UUID_P(0), "canceled", details, NULL,
+					   NULL, false, caller);
+	priv_exit(&ps);
 	PG_RETURN_VOID();
 }
 
@@ -1687,11 +1818,18 @@ sched_canceled(PG_FUNCTION_ARGS)
 Datum
 sched_cancel_workflow(PG_FUNCTION_ARGS)
 {
+	char	   *reason = NULL;
+	PrivState	ps;
+	Oid			caller;
+
 	require_arg(fcinfo, 0, "workflow_id");
+	if (!PG_ARGISNULL(1))
+		reason = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	sched_check_length(reason, "reason", SCHED_NAME_MAX);
+	caller = priv_enter(&ps);
 	workflow_cancel_or_terminate(text_to_cstring(PG_GETARG_TEXT_PP(0)),
-								 PG_ARGISNULL(1) ? NULL :
-								 text_to_cstring(PG_GETARG_TEXT_PP(1)),
-								 false);
+								 reason, false, caller);
+	priv_exit(&ps);
 	PG_RETURN_VOID();
 }
 
@@ -1699,11 +1837,18 @@ sched_cancel_workflow(PG_FUNCTION_ARGS)
 Datum
 sched_terminate_workflow(PG_FUNCTION_ARGS)
 {
+	char	   *reason = NULL;
+	PrivState	ps;
+	Oid			caller;
+
 	require_arg(fcinfo, 0, "workflow_id");
+	if (!PG_ARGISNULL(1))
+		reason = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	sched_check_length(reason, "reason", SCHED_NAME_MAX);
+	caller = priv_enter(&ps);
 	workflow_cancel_or_terminate(text_to_cstring(PG_GETARG_TEXT_PP(0)),
-								 PG_ARGISNULL(1) ? NULL :
-								 text_to_cstring(PG_GETARG_TEXT_PP(1)),
-								 true);
+								 reason, true, caller);
+	priv_exit(&ps);
 	PG_RETURN_VOID();
 }
 
@@ -1712,14 +1857,19 @@ Datum
 sched_describe_workflow(PG_FUNCTION_ARGS)
 {
 	char	   *workflow_id;
-	Datum		values[1];
+	Datum		values[4];
 	bool		isnull;
 	Datum		doc;
 	int			nestlevel;
+	PrivState	ps;
+	Oid			caller;
 
 	require_arg(fcinfo, 0, "workflow_id");
 	workflow_id = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	values[0] = PG_GETARG_DATUM(0);
+	caller = priv_enter(&ps);
+	/* the latest run among those the caller may read */
+	priv_run_filter(caller, &values[1], &values[2], &values[3]);
 
 	/*
 	 * Durations in the ISO 8601 form of the rest of pg_sched ("PT10M"),
@@ -1736,6 +1886,7 @@ sched_describe_workflow(PG_FUNCTION_ARGS)
 	doc = SPI_datumTransfer(result_datum(0, 1, &isnull), false, -1);
 	SPI_finish();
 	AtEOXact_GUC(true, nestlevel);
+	priv_exit(&ps);
 
 	PG_RETURN_DATUM(doc);
 }
@@ -1746,10 +1897,19 @@ sched_describe_workflow(PG_FUNCTION_ARGS)
  * What the scheduler does on its own: runs past their run or execution
  * deadline time out (or are retried), runs whose lease has expired go back
  * to pending, and due scheduled runs become pending.  For operators (after
- * a clock change, or with the scheduler stopped) and for tests.
+ * a clock change, or with the scheduler stopped) and for tests: superusers
+ * and sched_admin members, since it acts on every role's runs.
  */
 Datum
 sched_expire_leases(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT32(queue_expire_leases(GetCurrentTransactionStartTimestamp()));
+	PrivState	ps;
+	int			n;
+
+	/* it changes every role's runs */
+	priv_require_admin(GetUserId(), "call sched.expire_leases()");
+	priv_enter(&ps);
+	n = queue_expire_leases(GetCurrentTransactionStartTimestamp());
+	priv_exit(&ps);
+	PG_RETURN_INT32(n);
 }

@@ -47,7 +47,8 @@ typedef struct RunStart
 	TimestampTz execution_deadline; /* 0: now + execution_timeout_us */
 	const char *cron_schedule;	/* sched.start_workflow's, or NULL */
 	Interval   *start_delay;	/* sched.start_workflow's, or NULL */
-	const char *owner;			/* NULL: current_user */
+	const char *owner;			/* the role that owns the run; NULL: the
+								 * schedule's owner (runs of schedules) */
 } RunStart;
 
 /*
@@ -59,26 +60,29 @@ typedef struct RunStart
 extern bool queue_start_run(const RunStart *rs, pg_uuid_t *run_id);
 
 /*
- * sched.start_workflow's view of a workflow id: its open run (false if
- * none), and the status of its latest run (NULL if the id has none).
+ * sched.start_workflow's view of a workflow id, whoever owns its runs: its
+ * open run and that run's owner (false if none), and the status of its
+ * latest run (NULL if the id has none).
  */
-extern bool queue_open_run(const char *workflow_id, pg_uuid_t *run_id);
-extern char *queue_latest_status(const char *workflow_id);
+extern bool queue_open_run(const char *workflow_id, pg_uuid_t *run_id,
+						   char **owner);
+extern char *queue_latest_status(const char *workflow_id, char **owner);
 
 /*
  * terminate_workflow (id_conflict_policy terminate_existing): closes the
  * open run of workflow_id as terminated, locking its schedule first; an
- * error if it has none.
+ * error if it has none, or if caller may not terminate it (privileges.h).
+ * Called inside the owner's section.
  */
 extern void queue_terminate_workflow(const char *workflow_id,
-									 const char *reason);
+									 const char *reason, Oid caller);
 
 /*
  * sched.signal_workflow: appends {signal, payload, at} to the open run's
  * signals; a run waiting for its start delay becomes pending at once.
  */
 extern void queue_signal_workflow(const char *workflow_id, const char *signal,
-								  Jsonb *payload);
+								  Jsonb *payload, Oid caller);
 
 /*
  * The number of open overlap-tracked runs of a schedule; "since" is the

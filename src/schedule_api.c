@@ -18,7 +18,14 @@
  *
  * Conventions: a NULL schedule_id or required argument is an error (22023);
  * a NULL optional argument means its default.  An unknown schedule id is
- * 42704 `schedule "<id>" does not exist`.
+ * 42704 `schedule "<id>" does not exist`, and so is the id of a schedule
+ * that the caller may not see (privileges.c): a role does not learn what
+ * other roles have.
+ *
+ * Privileges: each function validates its arguments as the caller, then
+ * enters the extension owner's section (priv_enter) for its table work and
+ * checks the schedule's owner against the caller on the row it reads or
+ * locks; runs that schedules start carry the schedule's owner.
  *
  *-------------------------------------------------------------------------
  */
@@ -35,6 +42,8 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "privileges.h"
+#include "sched_limits.h"
 #include "schedule.h"
 #include "schedule_core.h"
 #include "schedule_json.h"
@@ -118,6 +127,15 @@ check_memo(Jsonb *memo, const char *name)
 				 errmsg("invalid value for %s: expected an object, found %s",
 						name,
 						JB_ROOT_IS_SCALAR(memo) ? "a scalar" : "an array")));
+	sched_check_payload(memo, name);
+}
+
+/* The canonical spec is stored: it must fit SCHED_PAYLOAD_MAX. */
+static void
+check_spec_size(const ScheduleDoc *doc)
+{
+	if (doc->has_spec)
+		sched_check_payload(spec_to_jsonb(&doc->spec), "schedule.spec");
 }
 
 /* ---- shared steps ---- */
@@ -149,9 +167,12 @@ typedef struct LockedRow
 
 static SPIPlanPtr plan_lock_row;
 
-/* Locks the schedule's row and reads it (connected to SPI); or 42704. */
+/*
+ * Locks the schedule's row and reads it (connected to SPI); 42704 if it
+ * does not exist or the caller may not see it.
+ */
 static void
-lock_row(const char *id, LockedRow *out)
+lock_row(const char *id, Oid caller, LockedRow *out)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
@@ -159,12 +180,15 @@ lock_row(const char *id, LockedRow *out)
 
 	values[0] = CStringGetTextDatum(id);
 	run_plan(schedule_plan(&plan_lock_row,
-						   "SELECT conflict_token, paused, spec, policy"
+						   "SELECT conflict_token, paused, spec, policy,"
+						   " owner::text"
 						   " FROM sched.schedules WHERE schedule_id = $1"
 						   " FOR UPDATE",
 						   1, types),
 			 values, NULL, false, 1);
-	if (SPI_processed == 0)
+	if (SPI_processed == 0 ||
+		!priv_may_access(caller, SPI_getvalue(SPI_tuptable->vals[0],
+											  SPI_tuptable->tupdesc, 5)))
 		schedule_not_found(id);
 	out->token = DatumGetInt64(column(SPI_tuptable, 0, 1, &isnull));
 	out->paused = DatumGetBool(column(SPI_tuptable, 0, 2, &isnull));
@@ -172,6 +196,33 @@ lock_row(const char *id, LockedRow *out)
 	schedule_policy_from_jsonb(DatumGetJsonbP(column(SPI_tuptable, 0, 4,
 													 &isnull)),
 							   "schedule.policy", &out->policy);
+}
+
+static SPIPlanPtr plan_check_lock;
+
+/*
+ * lock_row() without reading: for the functions that leave the reading to
+ * the processing core.  The lock keeps the checked row (and so its owner)
+ * until the transaction ends.
+ */
+static void
+check_schedule(const char *id, Oid caller)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+
+	SPI_connect();
+	values[0] = CStringGetTextDatum(id);
+	run_plan(schedule_plan(&plan_check_lock,
+						   "SELECT owner::text FROM sched.schedules"
+						   " WHERE schedule_id = $1 FOR UPDATE",
+						   1, types),
+			 values, NULL, false, 1);
+	if (SPI_processed == 0 ||
+		!priv_may_access(caller, SPI_getvalue(SPI_tuptable->vals[0],
+											  SPI_tuptable->tupdesc, 1)))
+		schedule_not_found(id);
+	SPI_finish();
 }
 
 static SPIPlanPtr plan_add_backfill;
@@ -310,9 +361,12 @@ sched_create_schedule(PG_FUNCTION_ARGS)
 	TimestampTz nominal;
 	bool		has_nominal;
 	ScheduleProcess opts;
+	PrivState	ps;
+	Oid			caller;
 
 	check_schedule_id(id);
 	schedule_doc_from_jsonb(docjb, "schedule", &doc);
+	check_spec_size(&doc);
 	if (!doc.has_action)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -331,13 +385,14 @@ sched_create_schedule(PG_FUNCTION_ARGS)
 	now = schedule_clock();
 	has_nominal = schedule_first_nominal_after(&doc.spec.spec, now, &nominal);
 
+	caller = priv_enter(&ps);
 	SPI_connect();
 	{
-		Oid			types[12] = {TEXTOID, JSONBOID, JSONBOID, JSONBOID,
+		Oid			types[13] = {TEXTOID, JSONBOID, JSONBOID, JSONBOID,
 			BOOLOID, TEXTOID, BOOLOID, INT8OID, JSONBOID, INT8OID,
-		TIMESTAMPTZOID, TIMESTAMPTZOID};
-		Datum		values[12];
-		char		nulls[12];
+		TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID};
+		Datum		values[13];
+		char		nulls[13];
 
 		memset(nulls, ' ', sizeof(nulls));
 		values[0] = CStringGetTextDatum(id);
@@ -354,16 +409,18 @@ sched_create_schedule(PG_FUNCTION_ARGS)
 		values[10] = TimestampTzGetDatum(nominal);
 		nulls[10] = has_nominal ? ' ' : 'n';
 		values[11] = TimestampTzGetDatum(now);
+		/* the schedule, and every run it starts, belongs to the caller */
+		values[12] = CStringGetTextDatum(priv_role_name(caller));
 		run_plan(schedule_plan(&plan_insert,
 							   "INSERT INTO sched.schedules (schedule_id, spec,"
 							   " action, policy, paused, note, limited_actions,"
 							   " remaining_actions, memo, conflict_token,"
 							   " next_nominal, created_at, last_updated_at,"
-							   " last_event_at)"
+							   " last_event_at, owner)"
 							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-							   " $10, $11, now(), now(), $12)"
+							   " $10, $11, now(), now(), $12, $13::name)"
 							   " ON CONFLICT (schedule_id) DO NOTHING",
-							   12, types),
+							   13, types),
 				 values, nulls, false, 0);
 		if (SPI_processed == 0)
 			ereport(ERROR,
@@ -379,6 +436,7 @@ sched_create_schedule(PG_FUNCTION_ARGS)
 	opts.trigger = trigger;
 	if (!schedule_process(id, &opts))
 		schedule_not_found(id);
+	priv_exit(&ps);
 	scheduler_wake_at_commit();
 	PG_RETURN_TEXT_P(cstring_to_text(id));
 }
@@ -533,6 +591,8 @@ sched_describe(PG_FUNCTION_ARGS)
 	int			ntimes;
 	TimestampTz now = schedule_clock();
 	Datum		d;
+	PrivState	ps;
+	Oid			caller = priv_enter(&ps);
 
 	SPI_connect();
 	values[0] = CStringGetTextDatum(id);
@@ -542,11 +602,13 @@ sched_describe(PG_FUNCTION_ARGS)
 						   " conflict_token, next_nominal, num_actions,"
 						   " num_actions_missed_catchup_window,"
 						   " num_actions_skipped_overlap, num_buffer_dropped,"
-						   " created_at, last_updated_at"
+						   " created_at, last_updated_at, owner::text"
 						   " FROM sched.schedules WHERE schedule_id = $1",
 						   1, types),
 			 values, NULL, false, 1);
-	if (SPI_processed == 0)
+	if (SPI_processed == 0 ||
+		!priv_may_access(caller, SPI_getvalue(SPI_tuptable->vals[0],
+											  SPI_tuptable->tupdesc, 17)))
 		schedule_not_found(id);
 	tt = SPI_tuptable;
 	paused = DatumGetBool(column(tt, 0, 4, &isnull));
@@ -629,6 +691,7 @@ sched_describe(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(spicxt);
 	}
 	SPI_finish();
+	priv_exit(&ps);
 	PG_RETURN_JSONB_P(result);
 }
 
@@ -646,16 +709,25 @@ sched_list_schedules(PG_FUNCTION_ARGS)
 	SPITupleTable *tt;
 	uint64		n;
 	TimestampTz now = schedule_clock();
+	PrivState	ps;
+	Oid			caller;
+	Oid			types[1] = {OIDOID};
+	Datum		args[1];
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	caller = priv_enter(&ps);
 	SPI_connect();
+	/* SEMANTICS.md 5: every schedule the caller may see */
+	args[0] = ObjectIdGetDatum(caller);
 	run_plan(schedule_plan(&plan_list,
 						   "SELECT schedule_id, action->>'workflow', paused,"
 						   " note, spec, limited_actions, remaining_actions,"
 						   " next_nominal, memo"
-						   " FROM sched.schedules ORDER BY schedule_id",
-						   0, NULL),
-			 NULL, NULL, false, 0);
+						   " FROM sched.schedules"
+						   " WHERE sched.may_access(owner, $1)"
+						   " ORDER BY schedule_id",
+						   1, types),
+			 args, NULL, false, 0);
 	tt = SPI_tuptable;
 	n = SPI_processed;
 	for (uint64 i = 0; i < n; i++)
@@ -697,6 +769,7 @@ sched_list_schedules(PG_FUNCTION_ARGS)
 							 nulls);
 	}
 	SPI_finish();
+	priv_exit(&ps);
 	return (Datum) 0;
 }
 
@@ -714,9 +787,11 @@ sched_pause(PG_FUNCTION_ARGS)
 	Oid			types[4] = {TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID};
 	Datum		values[4];
 	LockedRow	row;
+	PrivState	ps;
+	Oid			caller = priv_enter(&ps);
 
 	SPI_connect();
-	lock_row(id, &row);
+	lock_row(id, caller, &row);
 	values[0] = CStringGetTextDatum(id);
 	values[1] = CStringGetTextDatum(note);
 	values[2] = Int64GetDatum(schedule_new_token(row.token, now));
@@ -731,6 +806,7 @@ sched_pause(PG_FUNCTION_ARGS)
 	SPI_finish();
 	/* next_due becomes NULL (unless backfills remain) */
 	process_now(id, now);
+	priv_exit(&ps);
 	scheduler_wake_at_commit();
 	PG_RETURN_VOID();
 }
@@ -751,9 +827,11 @@ sched_unpause(PG_FUNCTION_ARGS)
 	LockedRow	row;
 	TimestampTz nominal = 0;
 	bool		has_nominal = false;
+	PrivState	ps;
+	Oid			caller = priv_enter(&ps);
 
 	SPI_connect();
-	lock_row(id, &row);
+	lock_row(id, caller, &row);
 	if (row.paused)
 	{
 		SpecJson	sj;
@@ -780,6 +858,7 @@ sched_unpause(PG_FUNCTION_ARGS)
 			 values, nulls, false, 0);
 	SPI_finish();
 	process_now(id, now);
+	priv_exit(&ps);
 	scheduler_wake_at_commit();
 	PG_RETURN_VOID();
 }
@@ -792,6 +871,8 @@ sched_trigger(PG_FUNCTION_ARGS)
 {
 	char	   *id = text_arg(fcinfo, 0, "schedule_id");
 	ScheduleProcess opts;
+	PrivState	ps;
+	Oid			caller;
 
 	memset(&opts, 0, sizeof(opts));
 	if (!PG_ARGISNULL(1))
@@ -803,8 +884,11 @@ sched_trigger(PG_FUNCTION_ARGS)
 	}
 	opts.now = schedule_clock();
 	opts.trigger = true;
+	caller = priv_enter(&ps);
+	check_schedule(id, caller);
 	if (!schedule_process(id, &opts))
 		schedule_not_found(id);
+	priv_exit(&ps);
 	scheduler_wake_at_commit();
 	PG_RETURN_VOID();
 }
@@ -825,9 +909,11 @@ backfill(const char *id, const ScheduleBackfill *bfs, int n)
 	int64		first;
 	int64		total;
 	ScheduleProcess opts;
+	PrivState	ps;
+	Oid			caller = priv_enter(&ps);
 
 	SPI_connect();
-	lock_row(id, &row);
+	lock_row(id, caller, &row);
 	{
 		SpecJson	sj;
 
@@ -855,6 +941,7 @@ backfill(const char *id, const ScheduleBackfill *bfs, int n)
 	SPI_connect();
 	total = opts.counted + (first > 0 ? count_left(id, first) : 0);
 	SPI_finish();
+	priv_exit(&ps);
 	scheduler_wake_at_commit();
 	return total;
 }
@@ -925,11 +1012,15 @@ sched_update(PG_FUNCTION_ARGS)
 	TIMESTAMPTZOID};
 	Datum		values[12];
 	char		nulls[12];
+	PrivState	ps;
+	Oid			caller;
 
 	schedule_doc_from_jsonb(docjb, "schedule", &doc);
+	check_spec_size(&doc);
 
+	caller = priv_enter(&ps);
 	SPI_connect();
-	lock_row(id, &row);
+	lock_row(id, caller, &row);
 	if (!PG_ARGISNULL(2) && PG_GETARG_INT64(2) != row.token)
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
@@ -986,6 +1077,7 @@ sched_update(PG_FUNCTION_ARGS)
 	SPI_finish();
 
 	opts = process_now(id, now);
+	priv_exit(&ps);
 	scheduler_wake_at_commit();
 	PG_RETURN_INT64(opts.conflict_token);
 }
@@ -999,7 +1091,10 @@ sched_delete(PG_FUNCTION_ARGS)
 	char	   *id = text_arg(fcinfo, 0, "schedule_id");
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
+	PrivState	ps;
+	Oid			caller = priv_enter(&ps);
 
+	check_schedule(id, caller);
 	SPI_connect();
 	values[0] = CStringGetTextDatum(id);
 	/* buffer and backfills go with it (ON DELETE CASCADE); runs stay */
@@ -1010,6 +1105,7 @@ sched_delete(PG_FUNCTION_ARGS)
 	if (SPI_processed == 0)
 		schedule_not_found(id);
 	SPI_finish();
+	priv_exit(&ps);
 	scheduler_wake_at_commit();
 	PG_RETURN_VOID();
 }

@@ -57,6 +57,7 @@
 #include "utils/timestamp.h"
 
 #include "json_input.h"
+#include "sched_limits.h"
 #include "schedule_json.h"
 
 /* Unix seconds of PostgreSQL's epoch, 2000-01-01 00:00:00 UTC. */
@@ -504,6 +505,10 @@ action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
 	if (val[A_TASK_QUEUE] == NULL)
 		jsonin_missing_key("task_queue", path);
 	out->workflow = json_string(val[A_WORKFLOW], kpath[A_WORKFLOW], false);
+	if (strlen(out->workflow) > SCHED_NAME_MAX)
+		jsonin_value_error(kpath[A_WORKFLOW], NULL,
+					"workflow type of %d bytes is longer than the limit of %d",
+					(int) strlen(out->workflow), SCHED_NAME_MAX);
 	out->id = json_string(val[A_ID], kpath[A_ID], false);
 	if (strlen(out->id) > SCHEDULE_ACTION_ID_MAX)
 		jsonin_value_error(kpath[A_ID],
@@ -522,6 +527,7 @@ action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
 		if (!jsonin_is_container(val[A_ARGS], true))
 			jsonin_type_error(kpath[A_ARGS], "an array", val[A_ARGS]);
 		out->args = JsonbValueToJsonb((JsonbValue *) val[A_ARGS]);
+		sched_check_payload(out->args, kpath[A_ARGS]);
 	}
 	else
 		out->args = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
@@ -542,6 +548,7 @@ action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
 		if (!jsonin_is_container(val[A_MEMO], false))
 			jsonin_type_error(kpath[A_MEMO], "an object", val[A_MEMO]);
 		out->memo = JsonbValueToJsonb((JsonbValue *) val[A_MEMO]);
+		sched_check_payload(out->memo, kpath[A_MEMO]);
 	}
 }
 
@@ -819,6 +826,13 @@ schedule_backfills_from_jsonb(Jsonb *jb, const char *path,
 	if (!jsonin_is_container(&root, true))
 		jsonin_type_error(path, "an array of backfill ranges", &root);
 	n = jsonin_items(&root, &items);
+	if (n > SCHED_BACKFILL_RANGES_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("invalid value for %s: %d backfill ranges exceed the limit of %d",
+						path, n, SCHED_BACKFILL_RANGES_MAX),
+				 errhint("Backfill at most %d ranges per call.",
+						 SCHED_BACKFILL_RANGES_MAX)));
 	*out = palloc0(sizeof(ScheduleBackfill) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{

@@ -65,7 +65,9 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "privileges.h"
 #include "queue.h"
+#include "sched_limits.h"
 #include "schedule_json.h"
 #include "spec.h"
 #include "spec_pgtz.h"
@@ -398,7 +400,7 @@ uuid_string(const pg_uuid_t *id)
 Datum
 sched_start_workflow(PG_FUNCTION_ARGS)
 {
-	char	   *workflow = name_arg(fcinfo, 0, "workflow", 0);
+	char	   *workflow = name_arg(fcinfo, 0, "workflow", SCHED_NAME_MAX);
 	char	   *id = name_arg(fcinfo, 1, "id", WORKFLOW_ID_MAX);
 	char	   *task_queue = name_arg(fcinfo, 2, "task_queue", TASK_QUEUE_MAX);
 	Jsonb	   *args = NULL;
@@ -414,6 +416,8 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 	TimestampTz now;
 	RunStart	rs;
 	pg_uuid_t	run_id;
+	PrivState	ps;
+	Oid			caller;
 
 	if (!PG_ARGISNULL(3))
 	{
@@ -424,6 +428,7 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 					 errmsg("invalid value for args: expected an array, found %s",
 							JB_ROOT_IS_SCALAR(args) ? "a scalar" : "an object"),
 					 errhint("Pass the workflow's arguments as a JSON array, e.g. '[\"eu\", 3]'.")));
+		sched_check_payload(args, "args");
 	}
 	if (!PG_ARGISNULL(4))
 	{
@@ -469,6 +474,7 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid value for memo: expected an object, found %s",
 							JB_ROOT_IS_SCALAR(memo) ? "a scalar" : "an array")));
+		sched_check_payload(memo, "memo");
 	}
 
 	/* when the run becomes claimable */
@@ -526,18 +532,32 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 			rs.start_delay = PG_GETARG_INTERVAL_P(5);
 	}
 
+	/* the run belongs to the caller */
+	caller = priv_enter(&ps);
+	rs.owner = priv_role_name(caller);
+
 	/*
 	 * Start, or apply the policies to the runs the id already has.  Loops
-	 * only when a concurrent start of the same id won the insert.
+	 * only when a concurrent start of the same id won the insert.  Ids are
+	 * unique in the database across roles: an open run of a role the
+	 * caller may not act for is a conflict whatever the policy, and says
+	 * nothing more about that run.
 	 */
 	for (;;)
 	{
 		pg_uuid_t	open_run;
+		char	   *open_owner;
 		bool		terminated = false;
 
 		CHECK_FOR_INTERRUPTS();
-		if (queue_open_run(id, &open_run))
+		if (queue_open_run(id, &open_run, &open_owner))
 		{
+			if (!priv_may_access(caller, open_owner))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("workflow execution already started: workflow id \"%s\" has an open run of another role",
+								id),
+						 errhint("Workflow ids are unique in the database, across roles; choose another id.")));
 			switch ((ConflictPolicy) conflict)
 			{
 				case CONFLICT_FAIL:
@@ -550,19 +570,33 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 							 errhint("Pass id_conflict_policy => 'use_existing' to get the open run, or 'terminate_existing' to replace it.")));
 					break;
 				case CONFLICT_USE_EXISTING:
+					priv_exit(&ps);
 					PG_RETURN_UUID_P(memcpy(palloc(sizeof(pg_uuid_t)),
 											&open_run, sizeof(pg_uuid_t)));
 				case CONFLICT_TERMINATE_EXISTING:
 					queue_terminate_workflow(id,
-											 "terminated by sched.start_workflow (id_conflict_policy terminate_existing)");
+											 "terminated by sched.start_workflow (id_conflict_policy terminate_existing)",
+											 caller);
 					terminated = true;
 					break;
 			}
 		}
 		if (!terminated)
 		{
-			char	   *latest = queue_latest_status(id);
+			char	   *latest_owner = NULL;
+			char	   *latest = queue_latest_status(id, &latest_owner);
 
+			/*
+			 * Another role's run: the policies that look at it refuse
+			 * whatever its status, which the caller may not learn.
+			 */
+			if (latest != NULL && reuse != REUSE_ALLOW_DUPLICATE &&
+				!priv_may_access(caller, latest_owner))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("workflow id \"%s\" cannot be reused: its latest run belongs to another role and id_reuse_policy is %s",
+								id, reuse_names[reuse]),
+						 errhint("Workflow ids are unique in the database, across roles; choose another id.")));
 			if (latest != NULL && reuse == REUSE_REJECT_DUPLICATE)
 				ereport(ERROR,
 						(errcode(ERRCODE_UNIQUE_VIOLATION),
@@ -580,6 +614,7 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 		if (queue_start_run(&rs, &run_id))
 			break;
 	}
+	priv_exit(&ps);
 
 	PG_RETURN_UUID_P(memcpy(palloc(sizeof(pg_uuid_t)), &run_id,
 							sizeof(pg_uuid_t)));
@@ -599,8 +634,13 @@ sched_signal_workflow(PG_FUNCTION_ARGS)
 	char	   *workflow_id = name_arg(fcinfo, 0, "workflow_id",
 									   WORKFLOW_ID_MAX);
 	char	   *signal = name_arg(fcinfo, 1, "signal", SIGNAL_NAME_MAX);
+	Jsonb	   *payload = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
+	PrivState	ps;
+	Oid			caller;
 
-	queue_signal_workflow(workflow_id, signal,
-						  PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2));
+	sched_check_payload(payload, "payload");
+	caller = priv_enter(&ps);
+	queue_signal_workflow(workflow_id, signal, payload, caller);
+	priv_exit(&ps);
 	PG_RETURN_VOID();
 }

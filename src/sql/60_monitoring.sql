@@ -10,8 +10,8 @@
  * executions_closed.  sched.run_counts is the exception: counting runs by
  * status reads the whole queue table (bounded by pg_sched.run_retention).
  *
- * Like the tables, the views are readable by their owner (and superusers)
- * only; GRANT SELECT to a monitoring role as needed.
+ * 70_security.sql makes them security_invoker and readable by PUBLIC:
+ * each role sees, through the tables' row-level security, what it may see.
  */
 
 /*
