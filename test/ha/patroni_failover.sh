@@ -116,6 +116,7 @@ stop_pid() {	# pid, seconds to wait after SIGTERM before SIGKILL
 cleanup() {
 	local rc=$? n pid
 	trap - EXIT INT TERM
+	[ "$rc" -ne 0 ] && [ "$failed" -eq 0 ] && not_ok "the script ran to its end (it stopped with exit status $rc)"
 	stop_pid "$SAMPLER_PID" 2
 	for n in n1 n2; do stop_pid "${PATRONI_PID[$n]:-}" 30; done
 	for n in n1 n2; do
@@ -140,7 +141,8 @@ cleanup() {
 	exit 1
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # ---- helpers ----
 # q NODE SQL: one value, unaligned; empty on error
