@@ -8,9 +8,9 @@
 #
 #   1. patronictl switchover to the replica;
 #   2. kill -9 of the leader's postmaster (pid from its postmaster.pid), with
-#	   its Patroni alive (Patroni restarts or fails over);
+#      its Patroni alive (Patroni restarts or fails over);
 #   3. node loss: kill -9 of the leader's Patroni and of its postmaster; the
-#	   other node takes the leader key when it expires and promotes.
+#      other node takes the leader key when it expires and promotes.
 #
 # After each step it waits for a writable leader whose scheduler fires, and
 # checks on it: every nominal time of the firing schedules since the first
