@@ -10,7 +10,9 @@
 #   2. kill -9 of the leader's postmaster (pid from its postmaster.pid), with
 #      its Patroni alive (Patroni restarts or fails over);
 #   3. node loss: kill -9 of the leader's Patroni and of its postmaster; the
-#      other node takes the leader key when it expires and promotes.
+#      other node takes the leader key when it expires and promotes;
+#   4. the lost node's Patroni is started again: it rewinds the node
+#      (pg_rewind) and follows the new leader as a replica.
 #
 # After each step it waits for a writable leader whose scheduler fires, and
 # checks on it: every nominal time of the firing schedules since the first
@@ -216,7 +218,7 @@ bootstrap:
     retry_timeout: 3
     maximum_lag_on_failover: 1048576
     postgresql:
-      use_pg_rewind: false
+      use_pg_rewind: true
       parameters:
         shared_preload_libraries: pg_sched
         wal_level: replica
@@ -384,6 +386,15 @@ say "killed Patroni (pid ${PATRONI_PID[$OLD]}) and the postmaster (pid $pm) of $
 PATRONI_PID[$OLD]=
 after_failover "node loss" "$t0" "$OLD"
 check "node loss: the other node took over" [ "$LEADER" != "$OLD" ]
+
+# ---- 4. the lost node comes back: pg_rewind, then a replica ----
+start_patroni "$OLD"
+check "the lost node $OLD rejoins as a replica" wait_for 120 is_replica "$OLD"
+say "Patroni's log of $OLD: $(grep -ci 'rewind' "$work/$OLD/patroni.log") lines about pg_rewind"
+REPLICA=$OLD
+t=$(date +%s)
+check "it replays the new leader's runs" wait_for 30 replays
+invariants "rejoined"
 
 # ---- the sampler's verdict ----
 stop_pid "$SAMPLER_PID" 2
