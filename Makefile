@@ -5,6 +5,7 @@
 #   make installcheck-temp      pg_regress on a private temp server (not as root)
 #   make tap                    TAP tests test/t/*.pl (not as root)
 #   make unit | fuzz | bench    engine tests, libFuzzer run, benchmark (build/)
+#   make ha-test                Patroni + etcd failover on loopback (after install)
 #
 # scripts/test.sh runs all of it the way CI does.
 
@@ -66,7 +67,7 @@ override with_llvm = no
 override autodepend = yes
 include $(PGXS)
 
-.PHONY: version installcheck-temp tap unit unit-build fuzz bench bench-all
+.PHONY: version installcheck-temp tap unit unit-build fuzz bench bench-all ha-test
 
 version:
 	@echo $(EXTVERSION)
@@ -96,6 +97,14 @@ else
 	@echo "tap: no test/t/*.pl yet"
 endif
 PROVE_TESTS = $(TAP_TESTS_FILES)
+
+# High availability: two Patroni nodes and an etcd on loopback, switchover,
+# postmaster kill and node loss, with the scheduler's invariants checked
+# after each (test/ha/patroni_failover.sh; a few minutes).  Uses the
+# installed pg_sched; as root it installs patroni and etcd-server when
+# missing and runs the servers as postgres.  Not part of scripts/test.sh.
+ha-test:
+	bash test/ha/patroni_failover.sh
 
 # ---- Standalone builds of the engine (no PostgreSQL), all under build/ ----
 
