@@ -62,15 +62,18 @@ PG_FUNCTION_INFO_V1(sched_revoke_task_queue);
 
 /* ---- the owner's section ---- */
 
-/* pg_extension.extowner of pg_sched in this database. */
-static Oid
-extension_owner(void)
+/*
+ * pg_sched's row of pg_extension in this database: its owner and installed
+ * version (palloc'd).  Returns false if the extension is not installed.
+ */
+static bool
+extension_row(Oid *owner, char **version)
 {
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
-	Oid			owner = InvalidOid;
+	bool		found = false;
 
 	rel = table_open(ExtensionRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
@@ -78,13 +81,53 @@ extension_owner(void)
 	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
 	tup = systable_getnext(scan);
 	if (HeapTupleIsValid(tup))
-		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	{
+		bool		isnull;
+		Datum		v = heap_getattr(tup, Anum_pg_extension_extversion,
+									 RelationGetDescr(rel), &isnull);
+
+		*owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+		*version = isnull ? pstrdup("") : TextDatumGetCString(v);
+		found = true;
+	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	if (!OidIsValid(owner))
+	return found;
+}
+
+char *
+priv_installed_version(void)
+{
+	Oid			owner;
+	char	   *version;
+
+	return extension_row(&owner, &version) ? version : NULL;
+}
+
+/*
+ * pg_extension.extowner of pg_sched in this database.  The library serves
+ * the SQL objects of its own version only: between a restart on a new
+ * library and ALTER EXTENSION pg_sched UPDATE, the database still holds the
+ * previous version's objects, which its statements may not match, so every
+ * function refuses cleanly until the update instead of failing on a missing
+ * object halfway.
+ */
+static Oid
+extension_owner(void)
+{
+	Oid			owner;
+	char	   *version;
+
+	if (!extension_row(&owner, &version))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("extension \"pg_sched\" is not installed in this database")));
+	if (strcmp(version, PG_SCHED_VERSION) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"pg_sched\" is at version %s in this database, but its loaded library is version %s",
+						version, PG_SCHED_VERSION),
+				 errhint("Run ALTER EXTENSION pg_sched UPDATE.")));
 	return owner;
 }
 

@@ -34,6 +34,12 @@ typedef struct PrivState
  * switch).  An error inside needs no priv_exit(): the (sub)transaction's
  * abort restores the user and the settings, as for SECURITY DEFINER.
  */
+/*
+ * The version of pg_sched installed in this database (palloc'd), or NULL.
+ * The library works only with its own version's objects (PG_SCHED_VERSION).
+ */
+extern char *priv_installed_version(void);
+
 extern Oid	priv_enter(PrivState *ps);
 extern void priv_exit(PrivState *ps);
 

@@ -94,6 +94,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "privileges.h"
 #include "queue.h"
 #include "schedule.h"
 #include "scheduler.h"
@@ -128,7 +129,8 @@ typedef enum StepResult
 {
 	STEP_OK,
 	STEP_FAILED,
-	STEP_NO_EXTENSION
+	STEP_NO_EXTENSION,
+	STEP_OLD_VERSION			/* waiting for ALTER EXTENSION UPDATE */
 } StepResult;
 
 static MemoryContext tick_cxt = NULL;
@@ -230,6 +232,33 @@ extension_present(void)
 }
 
 /*
+ * Whether the installed extension is this library's version.  If not (a
+ * restart on a new library, ALTER EXTENSION pg_sched UPDATE not yet run),
+ * the scheduler waits, saying so once, and takes up its work after the
+ * update: its statements are written for its own version's objects.
+ */
+static bool
+extension_current(void)
+{
+	static bool warned = false;
+	char	   *version = priv_installed_version();
+
+	if (version != NULL && strcmp(version, PG_SCHED_VERSION) != 0)
+	{
+		if (!warned)
+			ereport(WARNING,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("pg_sched scheduler for database \"%s\" is waiting: the extension is at version %s there, its library at %s",
+							my_datname, version, PG_SCHED_VERSION),
+					 errhint("Run ALTER EXTENSION pg_sched UPDATE in that database.")));
+		warned = true;
+		return false;
+	}
+	warned = false;
+	return true;
+}
+
+/*
  * Runs one step in its own transaction.  *result gets the step's count, or
  * for STEP_NEXT_DEADLINE the deadline.
  */
@@ -249,6 +278,8 @@ scheduler_run_step(SchedulerStep step, TimestampTz now, int64 *result)
 	{
 		if (!extension_present())
 			status = STEP_NO_EXTENSION;
+		else if (!extension_current())
+			status = STEP_OLD_VERSION;
 		else
 		{
 			extension_seen = true;
