@@ -1302,7 +1302,15 @@ queue_start_run(const RunStart *rs, pg_uuid_t *run_id)
 	values[10] = rs->last_completion_result ?
 		JsonbPGetDatum(rs->last_completion_result) : (Datum) 0;
 	nulls[10] = rs->last_completion_result ? ' ' : 'n';
-	values[11] = TimestampTzGetDatum(rs->due_at);
+	/*
+	 * A pending run is claimable now: its due time must not be ahead of
+	 * now(), which sched.poll compares it with.  A schedule's start is due at
+	 * its processing time, read from schedule_clock(), which tests shift
+	 * ahead with pg_sched.debug_clock_offset.
+	 */
+	values[11] = TimestampTzGetDatum(rs->pending ?
+									 Min(rs->due_at, GetCurrentTransactionStartTimestamp()) :
+									 rs->due_at);
 	values[12] = CStringGetTextDatum(rs->pending ? "pending" : "scheduled");
 	values[13] = rs->retry_policy ? JsonbPGetDatum(rs->retry_policy) : (Datum) 0;
 	nulls[13] = rs->retry_policy ? ' ' : 'n';
