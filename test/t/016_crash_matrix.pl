@@ -72,6 +72,27 @@ sql(q{
 		END LOOP;
 	END $$});
 
+# Returns the scheduler's pid while it is in a firing step (within about
+# 5 s), so that a crash lands in the middle of one more often than not.
+sql(q{
+	CREATE FUNCTION cm_firing_pid() RETURNS integer LANGUAGE plpgsql AS $$
+	DECLARE
+		p integer;
+	BEGIN
+		FOR i IN 1 .. 5000 LOOP
+			PERFORM pg_stat_clear_snapshot();
+			SELECT pid INTO p FROM pg_stat_activity
+			 WHERE backend_type = 'pg_sched scheduler' AND state = 'active'
+			   AND query = 'firing due schedules';
+			IF p IS NOT NULL THEN
+				RETURN p;
+			END IF;
+			PERFORM pg_sleep(0.001);
+		END LOOP;
+		RETURN NULL;
+	END $$});
+my $mid_tick = 0;
+
 sql(qq{
 	SELECT sched.create_schedule(format('cm-%s', lpad(i::text, 3, '0')),
 		jsonb_build_object(
@@ -232,9 +253,11 @@ sub kill_backend
 
 for my $round (1 .. $rounds)
 {
-	# (a) kill -9 of the scheduler
+	# (a) kill -9 of the scheduler, during a firing step if we catch one
 	my $pid    = scheduler_pid();
 	my $before = sql('SELECT now()');
+	my $firing = sql('SELECT cm_firing_pid()');
+	$mid_tick++ if $firing ne '';
 	kill 'KILL', $pid;
 	wait_recovered("round $round, kill -9 of the scheduler", $pid, $before);
 
@@ -246,9 +269,11 @@ for my $round (1 .. $rounds)
 				'in complete, waiting for a lock',
 				'in an open transaction after complete')[$variant]));
 
-	# (c) immediate shutdown
+	# (c) immediate shutdown, from a firing step if we catch one
 	$pid    = scheduler_pid();
 	$before = sql('SELECT now()');
+	$firing = sql('SELECT cm_firing_pid()');
+	$mid_tick++ if $firing ne '';
 	$node->stop('immediate');
 	$node->start;
 	wait_recovered("round $round, immediate shutdown", $pid, $before);
@@ -326,7 +351,9 @@ my $check = $node->safe_psql(
 my ($n, $started_before, $dup, $after, $gap_all, $gap_skip, $missed, $counters,
 	$recent, $times, $runs, $skipped, $redelivered)
   = split /\|/, $check;
-note "$n schedules, $rounds rounds of 3 crashes: $times nominal times checked, "
+note "$n schedules, $rounds rounds of 3 crashes ($mid_tick of "
+  . (2 * $rounds)
+  . " scheduler kills and shutdowns started in a firing step): $times nominal times checked, "
   . "$runs runs, $skipped skipped by overlap, $redelivered runs delivered more than once";
 is($n,              $nsched, 'every schedule is checked');
 is($started_before, $nsched, 'each from a first run before the first crash');
