@@ -186,7 +186,10 @@ typedef struct QueueQuery
  * key whatever their number, where a join would be planned for the tenth
  * of the table that a generic plan assumes LIMIT $3 returns.  The outer
  * sort only orders at most max_tasks rows, oldest due first, for the
- * caller.
+ * caller; a schedule's catch-up writes its runs with one due time, so
+ * they come in nominal order (across calls, the index returns equal due
+ * times in the order of their heap rows, which is the order of insertion
+ * while the table only grows).
  */
 static QueueQuery q_poll = {
 	.sql =
@@ -206,7 +209,7 @@ static QueueQuery q_poll = {
 	"            e.due_at)"
 	" SELECT run_id, workflow_id, workflow, args, attempt, schedule_id,"
 	"        nominal_time, last_completion_result"
-	"   FROM claimed ORDER BY due_at, run_id",
+	"   FROM claimed ORDER BY due_at, nominal_time, run_id",
 	.nargs = 4,
 	.argtypes = {TEXTOID, TEXTOID, INT4OID, INTERVALOID},
 };

@@ -351,9 +351,10 @@ my $check = $node->safe_psql(
 my ($n, $started_before, $dup, $after, $gap_all, $gap_skip, $missed, $counters,
 	$recent, $times, $runs, $skipped, $redelivered)
   = split /\|/, $check;
-note "$n schedules, $rounds rounds of 3 crashes ($mid_tick of "
+note "$n schedules, $rounds rounds of 3 crashes (the scheduler was seen firing "
+  . "just before $mid_tick of its "
   . (2 * $rounds)
-  . " scheduler kills and shutdowns started in a firing step): $times nominal times checked, "
+  . " kills and shutdowns): $times nominal times checked, "
   . "$runs runs, $skipped skipped by overlap, $redelivered runs delivered more than once";
 is($n,              $nsched, 'every schedule is checked');
 is($started_before, $nsched, 'each from a first run before the first crash');
