@@ -189,7 +189,10 @@ typedef struct QueueQuery
  * caller; a schedule's catch-up writes its runs with one due time, so
  * they come in nominal order (across calls, the index returns equal due
  * times in the order of their heap rows, which is the order of insertion
- * while the table only grows).
+ * while the table only grows).  A pending run is claimable whatever its
+ * due_at: every path writes pending runs with due_at <= now(), so a due_at
+ * in the future only means that the wall clock has gone back since (an
+ * NTP step), and such runs must not wait for the clock to catch up.
  */
 static QueueQuery q_poll = {
 	.sql =
@@ -201,7 +204,6 @@ static QueueQuery q_poll = {
 	"   WHERE e.run_id = ANY (ARRAY("
 	"           SELECT run_id FROM sched.executions"
 	"            WHERE task_queue = $1 AND status = 'pending'"
-	"              AND due_at <= now()"
 	"            ORDER BY due_at LIMIT $3"
 	"            FOR NO KEY UPDATE SKIP LOCKED))"
 	"  RETURNING e.run_id, e.workflow_id, e.workflow, e.args, e.attempt,"

@@ -33,11 +33,15 @@ sql(q{
 	SELECT sched.create_schedule('cjb', '{
 		"action": {"workflow": "W", "id": "cjb", "task_queue": "cjbq"},
 		"spec": {"intervals": [{"every": 1}]},
+		"policy": {"overlap": "allow_all"}}');
+	SELECT sched.create_schedule('cju', '{
+		"action": {"workflow": "W", "id": "cju", "task_queue": "cjuq"},
+		"spec": {"intervals": [{"every": 1}]},
 		"policy": {"overlap": "allow_all"}}')});
 ok( $node->poll_query_until(
 		'postgres',
-		"SELECT count(DISTINCT schedule_id) = 2 AND count(*) >= 4 FROM sched.executions"),
-	'both schedules fire');
+		"SELECT count(DISTINCT schedule_id) = 3 AND count(*) >= 6 FROM sched.executions"),
+	'the schedules fire');
 
 # Sets the offset and waits until the scheduler's cursor of both schedules
 # has reached the shifted clock.
@@ -142,6 +146,15 @@ is(sql("SELECT status FROM sched.executions WHERE run_id = '$claimed'"),
 is(sql("SELECT status FROM sched.executions WHERE workflow_id = 'late'"),
 	'scheduled', 'a 20 s start delay is not ended by the offset');
 
+# A pending run written before the wall clock went back has a due time
+# ahead of now(): workers still get it at once.
+sql(q{
+	SELECT sched.start_workflow('W', 'behind', 'bq');
+	UPDATE sched.executions SET due_at = now() + interval '1 hour'
+	 WHERE workflow_id = 'behind'});
+is(sql("SELECT workflow_id FROM sched.poll('bq', 'w', 1)"),
+	'behind', 'a pending run due "in the future" after the clock went back can be claimed');
+
 # ---- backward 15 s ----
 $last = sql("SELECT max(nominal_time) FROM sched.executions WHERE schedule_id = 'cjb'");
 my $missed_before = series('cj')->{missed};
@@ -152,6 +165,9 @@ sql("ALTER SYSTEM SET pg_sched.debug_clock_offset = '185s'");
 sql('SELECT pg_reload_conf()');
 ok( $node->wait_for_log(qr/the clock went back by 1[45] seconds/, $log_offset),
 	'backward 15 s: the jump is logged');
+# an update while the clock is behind restarts cju's cursor at the clock:
+# the times up to the old cursor have their runs already
+sql(q{SELECT sched.update('cju', '{"action": {"workflow": "W2", "id": "cju", "task_queue": "cjuq"}}')});
 ok( $node->poll_query_until(
 		'postgres',
 		"SELECT max(nominal_time) > '$last'::timestamptz + interval '2 seconds' "
@@ -164,6 +180,10 @@ cmp_ok($ticks1 - $ticks0, '<', 10 * ($t1 - $t0 + 1),
 	'backward 15 s: the scheduler does not spin while the clock is behind');
 check_series('backward 15 s', 'cj', $missed_before);
 check_series('backward 15 s', 'cjb', 0);
+my $cju = series('cju');
+note "backward 15 s, cju (updated while the clock was behind): $cju->{runs} runs, "
+  . "$cju->{skipped} starts refused as duplicates (counted as skipped)";
+is($cju->{distinct}, $cju->{runs}, 'backward 15 s, cju: an update fires no time twice');
 $log = slurp_file($node->logfile, $log_offset);
 my @back = $log =~ /went back/g;
 is(scalar(@back), 1, 'backward 15 s: logged once');
