@@ -189,10 +189,7 @@ typedef struct QueueQuery
  * caller; a schedule's catch-up writes its runs with one due time, so
  * they come in nominal order (across calls, the index returns equal due
  * times in the order of their heap rows, which is the order of insertion
- * while the table only grows).  A pending run is claimable whatever its
- * due_at: every path writes pending runs with due_at <= now(), so a due_at
- * in the future only means that the wall clock has gone back since (an
- * NTP step), and such runs must not wait for the clock to catch up.
+ * while the table only grows).
  */
 static QueueQuery q_poll = {
 	.sql =
@@ -204,6 +201,7 @@ static QueueQuery q_poll = {
 	"   WHERE e.run_id = ANY (ARRAY("
 	"           SELECT run_id FROM sched.executions"
 	"            WHERE task_queue = $1 AND status = 'pending'"
+	"              AND due_at <= now()"
 	"            ORDER BY due_at LIMIT $3"
 	"            FOR NO KEY UPDATE SKIP LOCKED))"
 	"  RETURNING e.run_id, e.workflow_id, e.workflow, e.args, e.attempt,"
@@ -1314,7 +1312,7 @@ queue_start_run(const RunStart *rs, pg_uuid_t *run_id)
 	 * ahead with pg_sched.debug_clock_offset.
 	 */
 	values[11] = TimestampTzGetDatum(rs->pending ?
-									 Min(rs->due_at, GetCurrentTransactionStartTimestamp()) :
+									 Min(rs->due_at, GetCurrentTimestamp()) :
 									 rs->due_at);
 	values[12] = CStringGetTextDatum(rs->pending ? "pending" : "scheduled");
 	values[13] = rs->retry_policy ? JsonbPGetDatum(rs->retry_policy) : (Datum) 0;

@@ -146,15 +146,6 @@ is(sql("SELECT status FROM sched.executions WHERE run_id = '$claimed'"),
 is(sql("SELECT status FROM sched.executions WHERE workflow_id = 'late'"),
 	'scheduled', 'a 20 s start delay is not ended by the offset');
 
-# A pending run written before the wall clock went back has a due time
-# ahead of now(): workers still get it at once.
-sql(q{
-	SELECT sched.start_workflow('W', 'behind', 'bq');
-	UPDATE sched.executions SET due_at = now() + interval '1 hour'
-	 WHERE workflow_id = 'behind'});
-is(sql("SELECT workflow_id FROM sched.poll('bq', 'w', 1)"),
-	'behind', 'a pending run due "in the future" after the clock went back can be claimed');
-
 # ---- backward 15 s ----
 $last = sql("SELECT max(nominal_time) FROM sched.executions WHERE schedule_id = 'cjb'");
 my $missed_before = series('cj')->{missed};
