@@ -15,7 +15,6 @@ use Time::HiRes qw(time usleep);
 my $node = PostgreSQL::Test::Cluster->new('catchup');
 $node->init(extra => [ '--no-locale', '-E', 'UTF8' ]);
 $node->append_conf('postgresql.conf', "shared_preload_libraries = 'pg_sched'");
-my $log_offset = -s $node->logfile;
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION pg_sched');
 
