@@ -39,9 +39,12 @@ PG_MODULE_MAGIC;
 void		_PG_init(void);
 
 #define DEFAULT_RETENTION_SECS	(7 * 24 * 60 * 60)
+/* pg_sched.debug_clock_offset: at most ten years either way */
+#define MAX_CLOCK_OFFSET_SECS	(10 * 365 * 24 * 60 * 60)
 
 int			pg_sched_schedule_retention = DEFAULT_RETENTION_SECS;
 int			pg_sched_run_retention = DEFAULT_RETENTION_SECS;
+int			pg_sched_debug_clock_offset = 0;
 
 void
 _PG_init(void)
@@ -61,6 +64,16 @@ _PG_init(void)
 							&pg_sched_run_retention,
 							DEFAULT_RETENTION_SECS, 0, INT_MAX,
 							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_sched.debug_clock_offset",
+							"For tests only: added to the clock of schedules.",
+							"Shifts the time that decides which nominal times are due, "
+							"caught up or missed (the scheduler's ticks and the sched.* "
+							"functions), so that tests can make the wall clock jump. "
+							"The queue (leases, start delays, timeouts) keeps the real clock.",
+							&pg_sched_debug_clock_offset,
+							0, -MAX_CLOCK_OFFSET_SECS, MAX_CLOCK_OFFSET_SECS,
+							PGC_SUSET, GUC_UNIT_S | GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pg_sched");
 

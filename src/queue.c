@@ -195,7 +195,10 @@ typedef struct QueueQuery
  * key whatever their number, where a join would be planned for the tenth
  * of the table that a generic plan assumes LIMIT $3 returns.  The outer
  * sort only orders at most max_tasks rows, oldest due first, for the
- * caller.
+ * caller; a schedule's catch-up writes its runs with one due time, so
+ * they come in nominal order (across calls, the index returns equal due
+ * times in the order of their heap rows, which is the order of insertion
+ * while the table only grows).
  */
 static QueueQuery q_poll = {
 	.sql =
@@ -216,7 +219,7 @@ static QueueQuery q_poll = {
 	"            e.due_at)"
 	" SELECT run_id, workflow_id, workflow, args, attempt, schedule_id,"
 	"        nominal_time, last_completion_result"
-	"   FROM claimed ORDER BY due_at, run_id",
+	"   FROM claimed ORDER BY due_at, nominal_time, run_id",
 	.nargs = 6,
 	.argtypes = {TEXTOID, TEXTOID, INT4OID, INTERVALOID, BOOLOID, OIDOID},
 };
@@ -1374,7 +1377,15 @@ queue_start_run(const RunStart *rs, pg_uuid_t *run_id)
 	values[10] = rs->last_completion_result ?
 		JsonbPGetDatum(rs->last_completion_result) : (Datum) 0;
 	nulls[10] = rs->last_completion_result ? ' ' : 'n';
-	values[11] = TimestampTzGetDatum(rs->due_at);
+	/*
+	 * A pending run is claimable now: its due time must not be ahead of
+	 * now(), which sched.poll compares it with.  A schedule's start is due at
+	 * its processing time, read from schedule_clock(), which tests shift
+	 * ahead with pg_sched.debug_clock_offset.
+	 */
+	values[11] = TimestampTzGetDatum(rs->pending ?
+									 Min(rs->due_at, GetCurrentTimestamp()) :
+									 rs->due_at);
 	values[12] = CStringGetTextDatum(rs->pending ? "pending" : "scheduled");
 	values[13] = rs->retry_policy ? JsonbPGetDatum(rs->retry_policy) : (Datum) 0;
 	nulls[13] = rs->retry_policy ? ' ' : 'n';

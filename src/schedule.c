@@ -144,7 +144,9 @@ schedule_not_found(const char *schedule_id)
 TimestampTz
 schedule_clock(void)
 {
-	return GetCurrentTimestamp();
+	/* tests make the wall clock jump with pg_sched.debug_clock_offset */
+	return GetCurrentTimestamp() +
+		(int64) pg_sched_debug_clock_offset * USECS_PER_SEC;
 }
 
 int64
@@ -824,7 +826,8 @@ batch_flush(Proc *pc, Batch *b)
 	values[3] = row->action.memo ? JsonbPGetDatum(row->action.memo) : (Datum) 0;
 	nulls[3] = row->action.memo ? ' ' : 'n';
 	values[4] = CStringGetTextDatum(row->id);
-	values[5] = TimestampTzGetDatum(pc->now);
+	/* due now, never ahead of the real clock: as queue_start_run() */
+	values[5] = TimestampTzGetDatum(Min(pc->now, GetCurrentTimestamp()));
 	values[6] = PointerGetDatum(construct_array(b->wf, b->n, TEXTOID, -1,
 												false, TYPALIGN_INT));
 	values[7] = PointerGetDatum(construct_array(b->nominal, b->n,
@@ -1546,8 +1549,9 @@ batch_insert_runs(TickBatch *b, TimestampTz now)
 			Async_Notify(QUEUE_NOTIFY_CHANNEL, rs->task_queue);
 		last_queue = rs->task_queue;
 	}
+	/* due now, never ahead of the real clock: as queue_start_run() */
 	types[0] = TIMESTAMPTZOID;
-	values[0] = TimestampTzGetDatum(now);
+	values[0] = TimestampTzGetDatum(Min(now, GetCurrentTimestamp()));
 	for (int c = 0; c < NCOLS; c++)
 	{
 		types[c + 1] = get_array_type(elem_types[c]);

@@ -28,6 +28,15 @@
 	"                    WHERE s.schedule_id = $1)"
 
 /*
+ * The clock of schedules, which decides what is due, caught up or missed:
+ * the current time (not the transaction's) plus pg_sched.debug_clock_offset
+ * (0 but in tests).  The scheduler's ticks and the SQL functions of
+ * schedules read it; the queue's times (leases, start delays, timeouts)
+ * follow the real clock, as now() does.
+ */
+extern TimestampTz schedule_clock(void);
+
+/*
  * Locks a schedule's row (SELECT ... FOR UPDATE); false if it does not
  * exist.  queue.c calls it before it locks or updates a run that has a
  * schedule, so the lock order is always schedule, then run.

@@ -41,9 +41,6 @@ typedef struct ScheduleProcess
  */
 extern bool schedule_process(const char *schedule_id, ScheduleProcess *proc);
 
-/* The clock of SQL calls: the current time (not the transaction's). */
-extern TimestampTz schedule_clock(void);
-
 /* A new conflict token: greater than the old one, from the clock in ms. */
 extern int64 schedule_new_token(int64 old, TimestampTz now);
 

@@ -39,6 +39,17 @@
  * latch when they commit a change (worker_shmem.c: the latch is reset
  * before a tick reads anything, so no wake-up is lost).  Never pg_usleep.
  *
+ * Clocks: what is due among schedules is decided by schedule_clock()
+ * (schedule.h: the wall clock plus pg_sched.debug_clock_offset, which
+ * tests use to make it jump); the queue's times (leases, start delays, run
+ * and execution timeouts, closed_at for retention) are stamped with now()
+ * by the backends, so the scheduler compares them with the real clock, and
+ * sleeps in real time towards both kinds of deadline.  A wall clock that
+ * jumps (more than CLOCK_JUMP_USECS against the monotonic clock) is logged
+ * once; a forward jump is ordinary catch-up, and nominal times missed
+ * beyond a catch-up window are logged at each tick that drops some; after a
+ * jump back the cursors are ahead of the clock, so nothing fires twice.
+ *
  * Errors: each step runs under PG_TRY; an error aborts that transaction
  * only, is logged as a WARNING with its original SQLSTATE, message and
  * context, and the loop goes on (the next try comes within a second).
@@ -80,6 +91,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "portability/instr_time.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
@@ -115,6 +127,8 @@
 #define PURGE_BATCHES_PER_TICK	10
 /* No scheduler waits longer than this for a row lock */
 #define SCHEDULER_LOCK_TIMEOUT	"5s"
+/* A wall clock that moves this much more or less than elapsed time jumped */
+#define CLOCK_JUMP_USECS		(5 * USECS_PER_SEC)
 
 typedef enum SchedulerStep
 {
@@ -155,12 +169,16 @@ typedef struct FireStats
 
 static FireStats fire_stats;
 
+/* The schedules' clock and elapsed time at the previous tick */
+static TimestampTz last_clock = 0;
+static instr_time last_elapsed;
+
 /* ScheduleTickStats.on_start: the lateness of a scheduled action, now */
 static void
 count_lateness(TimestampTz actual, void *arg)
 {
 	FireStats  *fs = (FireStats *) arg;
-	double		ms = (double) (GetCurrentTimestamp() - actual) / 1000.0;
+	double		ms = (double) (schedule_clock() - actual) / 1000.0;
 
 	fs->lateness[worker_lateness_bucket(Max(ms, 0.0))]++;
 }
@@ -186,6 +204,58 @@ fire_and_count(TimestampTz now)
 	fire_stats.skipped = stats.skipped;
 	fire_stats.missed = stats.missed;
 	return processed;
+}
+
+/*
+ * The real time at which the schedules' clock reads "due": they differ by
+ * pg_sched.debug_clock_offset, which tests use to make the clock jump.
+ */
+static TimestampTz
+schedule_due_real(TimestampTz due)
+{
+	if (due == DT_NOEND)
+		return due;
+	return due - (int64) pg_sched_debug_clock_offset * USECS_PER_SEC;
+}
+
+/*
+ * Notices a wall clock that jumped since the previous tick (an NTP step, a
+ * manual change, or pg_sched.debug_clock_offset in tests), by comparing how
+ * far it moved with the monotonic time that elapsed, and logs it once.
+ * Nothing else needs doing: a jump forward is catch-up, whose window
+ * decides what still fires (and what is missed, counted and logged by
+ * scheduler_tick); after a jump back every schedule's cursor is ahead of
+ * the clock, so no nominal time fires twice, and firing resumes once the
+ * clock passes the cursors again.
+ */
+static void
+scheduler_check_clock(TimestampTz now)
+{
+	instr_time	elapsed_now;
+	int64		jump;
+
+	INSTR_TIME_SET_CURRENT(elapsed_now);
+	if (last_clock != 0)
+	{
+		instr_time	elapsed = elapsed_now;
+
+		INSTR_TIME_SUBTRACT(elapsed, last_elapsed);
+		jump = (now - last_clock) - (int64) INSTR_TIME_GET_MICROSEC(elapsed);
+		if (jump <= -CLOCK_JUMP_USECS)
+			ereport(LOG,
+					(errcode(ERRCODE_WARNING),
+					 errmsg("pg_sched scheduler of database \"%s\": the clock went back by %lld seconds",
+							my_datname, (long long) (-jump / USECS_PER_SEC)),
+					 errdetail("Nominal times already processed do not fire again: each schedule fires again once the clock passes its next nominal time.")));
+		else if (jump >= CLOCK_JUMP_USECS)
+			ereport(LOG,
+					(errcode(ERRCODE_WARNING),
+					 errmsg("pg_sched scheduler of database \"%s\": the clock jumped forward by %lld seconds",
+							my_datname, (long long) (jump / USECS_PER_SEC)),
+					 errdetail("The nominal times that passed are caught up within each schedule's catch-up window; older ones are counted as missed.")));
+	}
+	last_clock = now;
+	last_elapsed = elapsed_now;
 }
 
 static const char *
@@ -299,7 +369,8 @@ scheduler_run_step(SchedulerStep step, TimestampTz now, int64 *result)
 												 PURGE_BATCH);
 					break;
 				case STEP_NEXT_DEADLINE:
-					*result = Min(schedule_next_due(), queue_next_deadline());
+					*result = Min(schedule_due_real(schedule_next_due()),
+								  queue_next_deadline());
 					break;
 			}
 		}
@@ -398,7 +469,8 @@ scheduler_purge(TimestampTz now, bool *failed)
 	int			batches = 0;
 
 	next_purge_at = now + (int64) purge_period_secs() * USECS_PER_SEC;
-	(void) run_step(STEP_PURGE_SCHEDULES, now, &n, failed);
+	/* last_event_at is a time of the schedules' clock, closed_at of now() */
+	(void) run_step(STEP_PURGE_SCHEDULES, schedule_clock(), &n, failed);
 	do
 	{
 		if (must_leave())
@@ -426,23 +498,34 @@ scheduler_tick(void)
 	int64		n;
 	int64		processed = 0;
 	int64		expired = 0;
+	int64		missed = 0;
 	bool		failed = false;
 	long		timeout_ms;
 	char		activity[160];
 
 	sleep_deadline = 0;
+	scheduler_check_clock(schedule_clock());
 
-	/* 1. due schedules, a batch per transaction */
+	/* 1. due schedules, a batch per transaction, by the schedules' clock */
 	do
 	{
 		leave_if_asked();
-		now = GetCurrentTimestamp();
+		now = schedule_clock();
 		if (!run_step(STEP_FIRE, now, &n, &failed))
 			break;
 		processed += n;
+		missed += fire_stats.missed;
 	} while (n == SCHEDULER_BATCH);
 
-	/* 2. leases */
+	/* no silent gap: what the catch-up window dropped is said once a tick */
+	if (missed > 0)
+		ereport(LOG,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("pg_sched scheduler of database \"%s\": %lld nominal time%s missed the catch-up window",
+						my_datname, (long long) missed, missed == 1 ? "" : "s"),
+				 errdetail("They are not started; sched.describe() counts them per schedule as num_actions_missed_catchup_window.")));
+
+	/* 2. leases, timeouts and start delays: the queue's times follow now() */
 	leave_if_asked();
 	now = GetCurrentTimestamp();
 	if (run_step(STEP_EXPIRE, now, &n, &failed))

@@ -11,6 +11,7 @@
 /* GUCs (defined in pg_sched.c) */
 extern int	pg_sched_schedule_retention;	/* seconds */
 extern int	pg_sched_run_retention; /* seconds */
+extern int	pg_sched_debug_clock_offset;	/* seconds, for tests only */
 
 /*
  * Wakes this database's scheduler once the current transaction commits, so

@@ -1,7 +1,10 @@
 # Catch-up after the scheduler was stopped: with the server down for longer
 # than the catch-up window (10 s) of a schedule every second, the times
 # within the window are fired after the restart and the older ones are
-# counted as missed; nothing is fired twice, nothing else is skipped.
+# counted as missed (exactly the oldest ones, counted by describe and by
+# the scheduler, and logged); nothing is fired twice, nothing else is
+# skipped.  A schedule with the default window (a year) catches up the
+# whole outage, and a worker receives those runs in nominal order.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -21,6 +24,12 @@ $node->safe_psql(
 		"action": {"workflow": "W", "id": "cu", "task_queue": "q"},
 		"spec": {"intervals": [{"every": 1}]},
 		"policy": {"overlap": "allow_all", "catchup_window": "10 seconds"}}')});
+$node->safe_psql(
+	'postgres', q{
+	SELECT sched.create_schedule('cu2', '{
+		"action": {"workflow": "W", "id": "cu2", "task_queue": "q2"},
+		"spec": {"intervals": [{"every": 1}]},
+		"policy": {"overlap": "allow_all"}}')});
 ok( $node->poll_query_until(
 		'postgres',
 		"SELECT count(*) >= 2 FROM sched.executions WHERE schedule_id = 'cu'"),
@@ -31,6 +40,7 @@ ok( $node->poll_query_until(
 $node->stop('fast');
 my $down_at = time();
 usleep(100_000) while time() < $down_at + 14;
+my $log_offset = -s $node->logfile;
 $node->start;
 
 ok( $node->poll_query_until(
@@ -71,6 +81,58 @@ is( $node->safe_psql(
 	  AND nominal_time < pg_postmaster_start_time()}),
 	't',
 	'the window of times before the restart was caught up');
+
+# The missed times are one block: the oldest after the stop.
+my ($gaps, $gap_len) = split /\|/, $node->safe_psql(
+	'postgres', q{
+	SELECT count(*), coalesce(sum(extract(epoch FROM next - nominal_time)::int - 1), 0)
+	  FROM (SELECT nominal_time, lead(nominal_time) OVER (ORDER BY nominal_time) AS next
+			  FROM sched.executions WHERE schedule_id = 'cu') s
+	 WHERE next - nominal_time > interval '1 second'});
+is($gaps,    '1',     'the missed times form one block');
+is($gap_len, $missed, 'and that block is exactly what was counted missed');
+is( $node->safe_psql(
+		'postgres',
+		"SELECT (sched.describe('cu')->'info'->>'num_actions_missed_catchup_window')"),
+	$missed,
+	'describe shows them');
+is($node->safe_psql('postgres', 'SELECT actions_missed FROM sched.scheduler_status()'),
+	$missed, 'the scheduler counted them');
+my ($logged) = slurp_file($node->logfile, $log_offset)
+  =~ /(\d+) nominal times? missed the catch-up window/;
+is($logged, $missed, 'and logged them');
+
+# cu2 (a year's window) caught up the whole outage, each time once.
+is( $node->safe_psql(
+		'postgres', q{
+	SELECT count(*) = count(DISTINCT nominal_time)
+	   AND count(*) = extract(epoch FROM max(nominal_time) - min(nominal_time))::int + 1
+	   AND max(s.num_actions_missed_catchup_window) = 0
+	   AND max(s.num_actions) = count(*)
+	  FROM sched.executions e JOIN sched.schedules s USING (schedule_id)
+	 WHERE schedule_id = 'cu2'}),
+	't',
+	'with a long window the whole outage is caught up, every second once');
+
+# A worker polling 5 at a time receives cu2's runs in nominal order, the
+# ones caught up in one burst included.
+my @order;
+while (1)
+{
+	my $batch = $node->safe_psql('postgres',
+		"SELECT string_agg(extract(epoch FROM nominal_time)::bigint::text, ' ') "
+		  . "FROM sched.poll('q2', 'w', 5)");
+	last if $batch eq '';
+	push @order, split(/ /, $batch);
+	last if @order > 1000;
+}
+my $in_order = 1;
+for my $i (1 .. $#order)
+{
+	$in_order = 0 if $order[$i] <= $order[ $i - 1 ];
+}
+cmp_ok(scalar(@order), '>=', 15, 'the worker received the caught-up runs');
+ok($in_order, 'in nominal order') or diag("@order");
 
 $node->stop;
 done_testing();
