@@ -52,10 +52,17 @@
  * tick, which locks several but never waits for one (SKIP LOCKED), so no
  * cycle of waits can form between these paths.
  *
- * Failures: the tick and run closing process each schedule in a
- * subtransaction; a schedule that fails is logged, rolled back alone and
- * retried a minute later, and never stops the others (or the worker's
- * sched.complete()).  The SQL functions let errors reach the caller.
+ * The tick (schedule_tick) processes its due schedules as a batch: one
+ * statement reads them with what processing needs, each is processed as
+ * above but its starts and its row are collected, and one INSERT and one
+ * UPDATE write them all, so a large fire costs about what inserting its
+ * runs costs (bench/README.md, figure 2).
+ *
+ * Failures: a batch that fails is rolled back and done again schedule by
+ * schedule, each in a subtransaction, as run closing always does; a
+ * schedule that fails is logged, rolled back alone and retried a minute
+ * later, and never stops the others (or the worker's sched.complete()).
+ * The SQL functions let errors reach the caller.
  *
  *-------------------------------------------------------------------------
  */
@@ -1748,8 +1755,8 @@ tick_batch(void *arg)
 	batch_write_rows(&b, a->now);
 	if (b.wake)
 		scheduler_wake_at_commit();
-	SPI_finish();
 
+	/* before SPI_finish(), which frees the batch */
 	if (a->stats)
 	{
 		a->stats->started += stats.started;
@@ -1760,6 +1767,7 @@ tick_batch(void *arg)
 				if (strcmp(b.runs[i].start_kind, "schedule") == 0)
 					a->stats->on_start(b.runs[i].scheduled_at, a->stats->arg);
 	}
+	SPI_finish();
 }
 
 static SPIPlanPtr plan_tick;

@@ -54,8 +54,9 @@
  * only, is logged as a WARNING with its original SQLSTATE, message and
  * context, and the loop goes on (the next try comes within a second).
  * Isolating a single failing schedule, so that it cannot hold back the
- * others of its batch, is schedule_tick()'s job (it processes each
- * schedule in a subtransaction and skips, with a WARNING, one that fails).
+ * others of its batch, is schedule_tick()'s job (a failing batch is done
+ * again schedule by schedule, each in a subtransaction, and one that fails
+ * is skipped with a WARNING).
  * Signal handlers only set flags and the latch.  SIGTERM is PostgreSQL's
  * die(): between steps the scheduler leaves cleanly, during a step the next
  * interrupt check ends the process at once (a lock wait included), and the
@@ -638,12 +639,20 @@ scheduler_session_settings(void)
 
 	/*
 	 * Every statement of ours is meant to run off an index (a tick costs
-	 * what is due, not what exists).  Its plans are kept for the process's
-	 * life, and with the statistics of an empty queue table (a fresh
-	 * install, a TRUNCATE) the planner prefers sequential scans, which the
-	 * table then outgrows within one large fire: that made firing 10,000
-	 * schedules quadratic (bench/README.md, figure 2).
+	 * what is due, not what exists), and the queue table can grow by
+	 * 100,000 rows within one fire, long before autovacuum's next ANALYZE.
+	 * A generic plan made on the statistics of an empty or small table
+	 * (a fresh install, a TRUNCATE) would be kept: a sequential scan, or
+	 * one of the partial indexes on open runs that all cost the same on an
+	 * empty table, scanning every open run.  That made large fires
+	 * quadratic (bench/README.md, figure 2).  So the scheduler plans each
+	 * statement for its parameters and the relations' current sizes (the
+	 * planner reads those from the files, not from the statistics), which
+	 * costs a fraction of a millisecond a statement, and never plans a
+	 * sequential scan where an index serves.
 	 */
+	SetConfigOption("plan_cache_mode", "force_custom_plan",
+					PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("enable_seqscan", "off", PGC_SUSET, PGC_S_OVERRIDE);
 }
 
