@@ -452,7 +452,7 @@ static QueueQuery q_cancel_run = {
 
 static QueueQuery q_cancel_schedule_runs = {
 	.sql = CANCEL_SET
-	" WHERE schedule_id = $1 AND overlap_tracked AND status IN " OPEN_STATES
+	" WHERE schedule_id = $1 AND " QUEUE_OPEN_TRACKED
 	" AND created_at >= $3"
 	" RETURNING status",
 	.nargs = 3,
@@ -474,7 +474,7 @@ static QueueQuery q_terminate_run = {
 
 static QueueQuery q_terminate_schedule_runs = {
 	.sql = TERMINATE_SET
-	" WHERE schedule_id = $1 AND overlap_tracked AND status IN " OPEN_STATES
+	" WHERE schedule_id = $1 AND " QUEUE_OPEN_TRACKED
 	" AND created_at >= $3",
 	.nargs = 3,
 	.argtypes = {TEXTOID, TEXTOID, TIMESTAMPTZOID},
@@ -518,7 +518,7 @@ static QueueQuery q_start_run = {
 static QueueQuery q_schedule_open_runs = {
 	.sql =
 	"SELECT count(*)::integer FROM sched.executions"
-	" WHERE schedule_id = $1 AND overlap_tracked AND status IN " OPEN_STATES
+	" WHERE schedule_id = $1 AND " QUEUE_OPEN_TRACKED
 	" AND created_at >= $2",
 	.nargs = 2,
 	.argtypes = {TEXTOID, TIMESTAMPTZOID},

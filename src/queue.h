@@ -25,6 +25,17 @@
 /* The statuses of an open run, as an SQL list. */
 #define QUEUE_OPEN_STATES		"('scheduled', 'pending', 'running')"
 
+/*
+ * An open tracked run (with a schedule_id condition), in the words of the
+ * predicate of executions_schedule_open.  closed_at IS NULL is the same as
+ * an open status (a CHECK constraint of sched.executions), but it implies
+ * no other index's predicate: with "status IN (...)", every partial index
+ * on open runs would serve the query too, at the same cost on an empty
+ * table's statistics, and the planner could pick one that scans every open
+ * run of every schedule.
+ */
+#define QUEUE_OPEN_TRACKED		"overlap_tracked AND closed_at IS NULL"
+
 typedef struct RunStart
 {
 	const char *workflow_id;

@@ -1805,8 +1805,7 @@ schedule_tick(TimestampTz now, int max_schedules, ScheduleTickStats *stats)
 						   "  WHERE f.schedule_id = s.schedule_id),"
 						   " (SELECT count(*)::integer FROM sched.executions e"
 						   "  WHERE e.schedule_id = s.schedule_id"
-						   "  AND e.overlap_tracked"
-						   "  AND e.status IN " QUEUE_OPEN_STATES
+						   "  AND e." QUEUE_OPEN_TRACKED
 						   "  AND e.created_at >= s.created_at)"
 						   " FROM sched.schedules s WHERE s.next_due <= $1"
 						   " ORDER BY s.next_due LIMIT $2"

@@ -178,10 +178,6 @@ CREATE TABLE sched.executions (
 	CHECK (start_kind <> 'schedule' OR nominal_time IS NOT NULL)
 );
 
-/* one open run per workflow id */
-CREATE UNIQUE INDEX executions_open_workflow_id
-	ON sched.executions (workflow_id)
-	WHERE status IN ('scheduled', 'pending', 'running');
 /* describe_workflow, and ids whose runs are all closed: the latest run */
 CREATE INDEX executions_workflow_id
 	ON sched.executions (workflow_id, created_at);
@@ -194,14 +190,13 @@ CREATE INDEX executions_poll ON sched.executions (task_queue, due_at)
 	WHERE status = 'pending';
 /*
  * overlap: the open tracked runs of a schedule (this incarnation's:
- * created_at >= the schedule's).  With created_at in the key both
- * conditions are index conditions, which keeps the planner from the other
- * partial index on open runs (executions_open_workflow_id), whose equal
- * cost on an empty table made it scan every open run.
+ * created_at >= the schedule's).  Its predicate says "open" as closed_at
+ * IS NULL (see QUEUE_OPEN_TRACKED in src/queue.h), so that no other partial
+ * index on open runs can serve its queries.
  */
 CREATE INDEX executions_schedule_open
 	ON sched.executions (schedule_id, created_at)
-	WHERE overlap_tracked AND status IN ('scheduled', 'pending', 'running');
+	WHERE overlap_tracked AND closed_at IS NULL;
 /* describe: recent actions of a schedule */
 CREATE INDEX executions_schedule_recent
 	ON sched.executions (schedule_id, scheduled_at)
@@ -226,6 +221,17 @@ CREATE INDEX executions_execution_deadline
 /* retention of closed runs */
 CREATE INDEX executions_closed ON sched.executions (closed_at)
 	WHERE closed_at IS NOT NULL;
+/*
+ * one open run per workflow id.  Created after the other partial indexes on
+ * open runs on purpose: its predicate is implied by their queries too, and
+ * where the planner finds two paths of equal cost (on an empty table's
+ * statistics, all of these indexes are empty) it keeps the one of the index
+ * created first, which must be the narrow one (a lease, a deadline) rather
+ * than a scan of every open run.
+ */
+CREATE UNIQUE INDEX executions_open_workflow_id
+	ON sched.executions (workflow_id)
+	WHERE status IN ('scheduled', 'pending', 'running');
 
 COMMENT ON TABLE sched.executions IS
 'Workflow runs (the queue): one row per run, claimed by workers with sched.poll()';

@@ -11,7 +11,7 @@
 DROP INDEX sched.executions_schedule_open;
 CREATE INDEX executions_schedule_open
 	ON sched.executions (schedule_id, created_at)
-	WHERE overlap_tracked AND status IN ('scheduled', 'pending', 'running');
+	WHERE overlap_tracked AND closed_at IS NULL;
 
 -- Timeouts: only runs that have one are indexed.
 DROP INDEX sched.executions_run_deadline;
@@ -163,3 +163,10 @@ UPDATE sched.executions e
  WHERE e.schedule_id = s.schedule_id
    AND e.created_at >= s.created_at
    AND e.owner <> s.owner;
+
+-- One open run per workflow id: recreated after the narrower partial
+-- indexes on open runs (see 10_tables.sql for why the order matters).
+DROP INDEX sched.executions_open_workflow_id;
+CREATE UNIQUE INDEX executions_open_workflow_id
+	ON sched.executions (workflow_id)
+	WHERE status IN ('scheduled', 'pending', 'running');
