@@ -1390,6 +1390,7 @@ schedule_run_closed(const char *schedule_id, const char *workflow_id,
 	bool		isnull;
 	bool		paused;
 	bool		tracked;
+	bool		paused_now = false;
 	SchedulePolicy policy;
 	int64		token;
 	TimestampTz now = schedule_clock();
@@ -1465,15 +1466,17 @@ schedule_run_closed(const char *schedule_id, const char *workflow_id,
 							   " WHERE schedule_id = $1",
 							   3, types),
 				 values, NULL, false, 0);
+		paused_now = true;
 	}
 	SPI_finish();
 
 	/*
 	 * SEMANTICS.md 3.1: the buffer is processed at once, not at a tick.  An
 	 * allow_all run (untracked) never counted as running, so its close
-	 * changes no decision of the buffer: nothing to process.
+	 * changes no decision of the buffer: nothing to process, unless its
+	 * failure just paused the schedule (whose next_due must go).
 	 */
-	if (!tracked)
+	if (!tracked && !paused_now)
 		return;
 	memset(&opts, 0, sizeof(opts));
 	opts.now = now;
