@@ -946,7 +946,15 @@ run_after_close(const RunRow *run, bool schedule_locked, const char *status,
 							message, result);
 	if (continue_chain)
 		chain_continue(run, status, result);
-	scheduler_wake_at_commit();
+
+	/*
+	 * No wake-up of the scheduler for the close itself: a closed run only
+	 * takes deadlines away, so the scheduler's next one can only move
+	 * later.  What the close starts (a buffered action, the next run of a
+	 * chain) wakes it where it is started.  Waking it at every completion
+	 * had it look for its next deadline once per run, competing with the
+	 * workers for the CPU (bench/README.md, figure 5).
+	 */
 }
 
 /* A retry: the locked run waits for its next try from due. */
