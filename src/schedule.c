@@ -69,11 +69,12 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "commands/async.h"
 #include "catalog/pg_type.h"
+#include "commands/async.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "storage/latch.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -81,6 +82,7 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
+#include "utils/wait_event.h"
 
 #include "dispatch.h"
 #include "queue.h"
@@ -1536,8 +1538,8 @@ batch_insert_runs(TickBatch *b, TimestampTz now)
 		JSONBOID, JSONBOID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
 		TIMESTAMPTZOID, BOOLOID, JSONBOID, JSONBOID, INTERVALOID,
 	INTERVALOID, TEXTOID};
-	Oid			types[NCOLS + 1];
-	Datum		values[NCOLS + 1];
+	Oid			types[NCOLS + 2];
+	Datum		values[NCOLS + 2];
 	Datum	   *cols[NCOLS];
 	bool	   *nulls[NCOLS];
 	const char *last_queue = NULL;
@@ -1594,6 +1596,9 @@ batch_insert_runs(TickBatch *b, TimestampTz now)
 		types[c + 1] = get_array_type(elem_types[c]);
 		values[c + 1] = make_array(cols[c], nulls[c], n, elem_types[c]);
 	}
+	/* created now, not when a batch prepared ahead of time began */
+	types[NCOLS + 1] = TIMESTAMPTZOID;
+	values[NCOLS + 1] = TimestampTzGetDatum(GetCurrentTimestamp());
 	run_plan(schedule_plan(&plan_batch_runs,
 						   "INSERT INTO sched.executions"
 						   " (run_id, workflow_id, workflow, task_queue, args,"
@@ -1601,12 +1606,13 @@ batch_insert_runs(TickBatch *b, TimestampTz now)
 						   " scheduled_at, overlap_tracked,"
 						   " last_completion_result, due_at, status,"
 						   " retry_policy, run_timeout, execution_timeout,"
-						   " run_deadline, execution_deadline, owner)"
+						   " run_deadline, execution_deadline, owner,"
+						   " created_at)"
 						   " SELECT pg_catalog.gen_random_uuid(), u.wf, u.w,"
 						   " u.q, coalesce(u.a, '[]'::jsonb), u.m, u.k, u.s,"
 						   " u.n, u.sa, u.t, u.l, $1, 'pending', u.r, u.rt,"
 						   " u.et, $1 + u.rt, $1 + u.et,"
-						   " coalesce(u.o::name, current_user)"
+						   " coalesce(u.o::name, current_user), $17"
 						   " FROM ROWS FROM (pg_catalog.unnest($2),"
 						   " pg_catalog.unnest($3), pg_catalog.unnest($4),"
 						   " pg_catalog.unnest($5), pg_catalog.unnest($6),"
@@ -1616,7 +1622,7 @@ batch_insert_runs(TickBatch *b, TimestampTz now)
 						   " pg_catalog.unnest($13), pg_catalog.unnest($14),"
 						   " pg_catalog.unnest($15), pg_catalog.unnest($16))"
 						   " AS u(wf, w, q, a, m, k, s, n, sa, t, l, r, rt, et, o)",
-						   NCOLS + 1, types),
+						   NCOLS + 2, types),
 			 values, NULL, false, 0);
 }
 
@@ -1694,6 +1700,37 @@ batch_write_rows(TickBatch *b, TimestampTz now)
 		elog(ERROR, "a locked schedule of the batch was not updated");
 }
 
+/* The longest a prepared batch waits for its time, holding its rows. */
+#define MAX_PREPARED_WAIT_MS	100
+
+/*
+ * Waits until schedule_clock() reaches t: a batch prepared ahead of its due
+ * time is written at that time, not before.  The batch's schedules are
+ * locked meanwhile, so nothing can change what was decided for them (a run
+ * closing locks its schedule first).  Bounded, so that a clock stepping
+ * back cannot hold the locks.
+ */
+static void
+wait_for_clock(TimestampTz t)
+{
+	TimestampTz start = GetCurrentTimestamp();
+
+	for (;;)
+	{
+		TimestampTz clock = schedule_clock();
+		TimestampTz real = GetCurrentTimestamp();
+		long		ms;
+
+		if (clock >= t || real - start >= MAX_PREPARED_WAIT_MS * 1000 ||
+			real < start)
+			return;
+		ms = (long) Min((t - clock + 999) / 1000, MAX_PREPARED_WAIT_MS);
+		(void) WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms,
+						 PG_WAIT_EXTENSION);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
 /* The due schedules of a tick (columns of the tick's query, below). */
 typedef struct TickArgs
 {
@@ -1721,6 +1758,7 @@ tick_batch(void *arg)
 	SPITupleTable *tt = a->tt;
 	TickBatch	b;
 	ScheduleTickStats stats;
+	TimestampTz started = GetCurrentTimestamp();
 
 	memset(&b, 0, sizeof(b));
 	memset(&stats, 0, sizeof(stats));
@@ -1754,6 +1792,8 @@ tick_batch(void *arg)
 													TICK_COL_RUNNING, &isnull));
 		proc_run(&pc);
 	}
+	stats.prepare_us = GetCurrentTimestamp() - started;
+	wait_for_clock(a->now);
 	batch_insert_runs(&b, a->now);
 	batch_write_rows(&b, a->now);
 	if (b.wake)
@@ -1765,6 +1805,7 @@ tick_batch(void *arg)
 		a->stats->started += stats.started;
 		a->stats->skipped += stats.skipped;
 		a->stats->missed += stats.missed;
+		a->stats->prepare_us = Max(a->stats->prepare_us, stats.prepare_us);
 		if (a->stats->on_start)
 			for (int i = 0; i < b.nruns; i++)
 				if (strcmp(b.runs[i].start_kind, "schedule") == 0)
@@ -1833,6 +1874,7 @@ schedule_tick(TimestampTz now, int max_schedules, ScheduleTickStats *stats)
 				(errmsg_internal("processing %d schedules one by one: %s",
 								 n, edata->message)));
 		FreeErrorData(edata);
+		wait_for_clock(now);
 		for (int i = 0; i < n; i++)
 		{
 			ScheduleProcess opts;

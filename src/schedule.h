@@ -67,6 +67,7 @@ typedef struct ScheduleTickStats
 	int64		started;
 	int64		skipped;		/* by the overlap policy */
 	int64		missed;			/* beyond the catch-up window */
+	int64		prepare_us;		/* reading and deciding the batch took */
 	void		(*on_start) (TimestampTz actual, void *arg);
 	void	   *arg;
 } ScheduleTickStats;
@@ -77,6 +78,11 @@ typedef struct ScheduleTickStats
  * buffer, overlap, starts.  Returns how many it processed; when that equals
  * max_schedules, more may be due.  stats (may be NULL) receives what the
  * schedules that were processed without error did.
+ *
+ * now may be ahead of schedule_clock() by a few milliseconds: the batch is
+ * then locked, read and decided at once, and written when the clock reaches
+ * now, so that its runs commit right at their time (the scheduler prepares
+ * a fire ahead by what the last one took to prepare, stats->prepare_us).
  */
 extern int	schedule_tick(TimestampTz now, int max_schedules,
 						  ScheduleTickStats *stats);
