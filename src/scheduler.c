@@ -184,6 +184,12 @@ static FireStats fire_stats;
 #define MAX_FIRE_LEAD_US		(50 * 1000)
 static int64 fire_lead_us = 0;
 static TimestampTz fire_ahead = 0;
+/*
+ * The due time the last wake-up ahead was for: one per due time, so that a
+ * deadline an early tick cannot serve (a lease expiring then, a due
+ * schedule locked by someone) is slept for as usual instead of spinning.
+ */
+static TimestampTz fired_ahead_for = 0;
 
 /* The schedules' clock and elapsed time at the previous tick */
 static TimestampTz last_clock = 0;
@@ -534,8 +540,11 @@ scheduler_tick(void)
 
 		if (fire_ahead > real &&
 			fire_ahead - real <= fire_lead_us + PRECISE_MARGIN_MS * 1000)
+		{
 			ahead = fire_ahead +
 				(int64) pg_sched_debug_clock_offset * USECS_PER_SEC;
+			fired_ahead_for = fire_ahead;
+		}
 		fire_ahead = 0;
 	}
 
@@ -591,7 +600,7 @@ scheduler_tick(void)
 
 		failed_ticks = 0;
 		idle_spins = 0;
-		if (next != DT_NOEND && fire_lead_us > 0 &&
+		if (next != DT_NOEND && fire_lead_us > 0 && next != fired_ahead_for &&
 			next - now <= (int64) MAX_SLEEP_MS * 1000)
 		{
 			fire_ahead = next;
