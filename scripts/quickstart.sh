@@ -80,7 +80,13 @@ if [ -z "$have" ]; then
 	psql_do -d "$DB" -c "CREATE EXTENSION pg_sched"
 elif [ "$have" != "$VERSION" ]; then
 	echo "== updating pg_sched $have to $VERSION"
-	psql_do -d "$DB" -c "ALTER EXTENSION pg_sched UPDATE TO '$VERSION'"
+	# A development build of $have (objects other than the released
+	# script's) may not take the update: the demonstration database is then
+	# started afresh.
+	if ! psql_do -d "$DB" -c "ALTER EXTENSION pg_sched UPDATE TO '$VERSION'"; then
+		echo "== re-creating pg_sched $VERSION (the installed $have was not the released one)"
+		psql_do -d "$DB" -c "DROP EXTENSION pg_sched CASCADE" -c "CREATE EXTENSION pg_sched"
+	fi
 elif [ "$(cat "$BASE/extension-script" 2>/dev/null)" != "$script_hash" ]; then
 	echo "== re-creating pg_sched $VERSION (its install script changed)"
 	psql_do -d "$DB" -c "DROP EXTENSION pg_sched CASCADE" -c "CREATE EXTENSION pg_sched"
