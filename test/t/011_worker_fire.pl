@@ -73,7 +73,7 @@ is( $node->safe_psql(
 	't',
 	'every second fires once, none skipped');
 
-# Lateness: created_at is the start of the transaction that wrote the run,
+# Lateness: created_at is when the scheduler inserted the run,
 # scheduled_at the time it was due.  Only a generous bound is asserted.
 my ($late_max, $late_avg) = split /\|/, $node->safe_psql(
 	'app', q{
