@@ -33,8 +33,8 @@ DATA = $(sort $(wildcard src/sql/upgrade/$(EXTENSION)--*.sql))
 # One pg_regress file per feature.  pg_regress creates the extension in the
 # test database (--load-extension), so the files do not, and each one can run
 # alone: make installcheck-temp REGRESS=spec_cron
-REGRESS := $(sort $(basename $(notdir $(wildcard sql/*.sql))))
-REGRESS_OPTS = --load-extension=$(EXTENSION)
+REGRESS := $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
+REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
 NO_LOCALE = 1
 ENCODING = UTF8
 # The private server: kept out of REGRESS_OPTS, because overriding that on

@@ -3,7 +3,9 @@
 
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 export PG_CONFIG
-PG_BIN=/usr/lib/postgresql/15/bin
+# PG_CONFIG may name a relocated copy of the installation (a private one
+# per checkout); the server binaries are those beside it.
+PG_BIN=$("$PG_CONFIG" --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 
 require_root()
 {

@@ -135,13 +135,13 @@ my $copied_max = $node->safe_psql('upgraded',
 	isnt($wrc, 0, 'before the update, the functions refuse to run');
 	like(
 		$werr,
-		qr/55000: extension "pg_sched" is at version 0\.1\.0 in this database, but its loaded library is version 0\.2\.0.*HINT:  Run ALTER EXTENSION pg_sched UPDATE\./s,
+		qr/55000: extension "pg_sched" is at version 0\.1\.0 in this database, but its loaded library is version \Q$default_version\E.*HINT:  Run ALTER EXTENSION pg_sched UPDATE\./s,
 		'... with the two versions and the hint to update');
 	($wrc, $wout, $werr) =
 	  $node->psql('upgraded', q{SELECT * FROM sched.poll('wq', 'w1')});
 	like($werr, qr/is at version 0\.1\.0/, '... sched.poll too');
 	ok( $node->wait_for_log(
-			qr/WARNING:  pg_sched scheduler for database "upgraded" is waiting: the extension is at version 0\.1\.0 there, its library at 0\.2\.0/,
+			qr/WARNING:  pg_sched scheduler for database "upgraded" is waiting: the extension is at version 0\.1\.0 there, its library at \Q$default_version\E/,
 			0),
 		'the scheduler says once that it waits for the update');
 	is( $node->safe_psql(
@@ -184,7 +184,7 @@ my $updated_at = $node->safe_psql('upgraded', 'SELECT clock_timestamp()');
 is($node->safe_psql('upgraded',
 		"SELECT extversion FROM pg_extension WHERE extname = 'pg_sched'"),
 	$default_version, "updated to the default version ($default_version)");
-is($default_version, '0.2.0', 'which is 0.2.0');
+is($default_version, '0.3.0', 'which is 0.3.0');
 
 for my $q ($schedules_q, $runs_q, $buffer_q, $backfills_q)
 {

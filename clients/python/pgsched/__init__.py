@@ -20,4 +20,4 @@ from .exceptions import (ApplicationError, RPCError, RPCStatusCode,  # noqa
                          WorkflowFailureError)
 from .worker import Worker  # noqa: F401
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
