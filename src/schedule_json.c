@@ -49,6 +49,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "parser/parser.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
@@ -59,6 +60,7 @@
 #include "json_input.h"
 #include "sched_limits.h"
 #include "schedule_json.h"
+#include "subxact.h"
 
 /* Unix seconds of PostgreSQL's epoch, 2000-01-01 00:00:00 UTC. */
 #define PG_EPOCH_UNIX_SECS \
@@ -450,12 +452,14 @@ enum
 	A_RUN_TIMEOUT,
 	A_RETRY_POLICY,
 	A_MEMO,
+	A_SQL,
+	A_TRANSACTION,
 	A_COUNT
 };
 
 static const char *const action_keys[] = {
 	"workflow", "args", "id", "task_queue", "execution_timeout",
-	"run_timeout", "retry_policy", "memo", NULL
+	"run_timeout", "retry_policy", "memo", "sql", "transaction", NULL
 };
 
 /*
@@ -486,6 +490,90 @@ refuse_start_keys(const JsonbValue *v, const char *path)
 	}
 }
 
+/*
+ * An SQL action ({"sql": ..., "id": ...}): the command, checked for syntax
+ * now, and whether it runs in one transaction with its run's close.  Its
+ * runs are workflow runs of type "sql" in the reserved task queue, with the
+ * command and the transaction flag as their arguments (the executor reads
+ * them there), so every path that starts a schedule's run starts them
+ * unchanged.
+ */
+static void
+sql_action_from_values(const JsonbValue **val, char **kpath, const char *path,
+					   ScheduleAction *out)
+{
+	static const int others[] = {A_WORKFLOW, A_TASK_QUEUE, A_ARGS};
+	JsonbParseState *st = NULL;
+	JsonbValue	jv;
+
+	for (int i = 0; i < (int) lengthof(others); i++)
+		if (val[others[i]] != NULL)
+			jsonin_value_error(kpath[others[i]],
+						"An action either runs sql in the database or starts a workflow (workflow, task_queue, args).",
+						"an action with sql has no %s", action_keys[others[i]]);
+	if (val[A_ID] == NULL)
+		jsonin_missing_key("id", path);
+	out->sql = json_string(val[A_SQL], kpath[A_SQL], false);
+	if (strlen(out->sql) > SCHED_PAYLOAD_MAX)
+		jsonin_value_error(kpath[A_SQL], NULL,
+					"command of %d bytes is longer than the limit of %d",
+					(int) strlen(out->sql), SCHED_PAYLOAD_MAX);
+	out->transaction = true;
+	if (val[A_TRANSACTION] != NULL)
+	{
+		if (val[A_TRANSACTION]->type != jbvBool)
+			jsonin_type_error(kpath[A_TRANSACTION], "a boolean",
+							  val[A_TRANSACTION]);
+		out->transaction = val[A_TRANSACTION]->val.boolean;
+	}
+	out->id = json_string(val[A_ID], kpath[A_ID], false);
+	if (strlen(out->id) > SCHEDULE_ACTION_ID_MAX)
+		jsonin_value_error(kpath[A_ID],
+					"Workflow ids are the id, \"-\" and the nominal time, at most 1000 bytes.",
+					"id of %d bytes is longer than the limit of %d",
+					(int) strlen(out->id), SCHEDULE_ACTION_ID_MAX);
+	out->workflow = SCHEDULE_SQL_WORKFLOW;
+	out->task_queue = SCHEDULE_SQL_TASK_QUEUE;
+
+	/* args: [command, transaction] */
+	pushJsonbValue(&st, WJB_BEGIN_ARRAY, NULL);
+	schedule_push_text(&st, WJB_ELEM, out->sql);
+	jv.type = jbvBool;
+	jv.val.boolean = out->transaction;
+	pushJsonbValue(&st, WJB_ELEM, &jv);
+	out->args = JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_ARRAY, NULL));
+}
+
+typedef struct SqlCheck
+{
+	const char *sql;
+	int			nstatements;
+} SqlCheck;
+
+static void
+sql_check_fn(void *arg)
+{
+	SqlCheck   *c = (SqlCheck *) arg;
+
+	c->nstatements = list_length(raw_parser(c->sql, RAW_PARSE_DEFAULT));
+}
+
+void
+schedule_check_sql(const char *sql, const char *path)
+{
+	SqlCheck	c = {sql, 0};
+	ErrorData  *edata = sched_try_subxact(sql_check_fn, &c);
+
+	if (edata != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for %s: %s", path, edata->message),
+				 edata->cursorpos > 0 ?
+				 errdetail("At character %d of the command.", edata->cursorpos) : 0));
+	if (c.nstatements == 0)
+		jsonin_value_error(path, NULL, "the command holds no statement");
+}
+
 static void
 action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
 {
@@ -498,6 +586,15 @@ action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
 	for (int k = 0; k < A_COUNT; k++)
 		kpath[k] = key_path(path, action_keys[k]);
 
+	if (val[A_SQL] != NULL)
+	{
+		sql_action_from_values(val, kpath, path, out);
+		goto options;
+	}
+	if (val[A_TRANSACTION] != NULL)
+		jsonin_value_error(kpath[A_TRANSACTION],
+					"Only an action with sql runs in a transaction of its own.",
+					"an action without sql has no transaction");
 	if (val[A_WORKFLOW] == NULL)
 		jsonin_missing_key("workflow", path);
 	if (val[A_ID] == NULL)
@@ -521,6 +618,11 @@ action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
 		jsonin_value_error(kpath[A_TASK_QUEUE], NULL,
 					"task queue name of %d bytes is longer than the limit of %d",
 					(int) strlen(out->task_queue), SCHEDULE_TASK_QUEUE_MAX);
+	if (strcmp(out->task_queue, SCHEDULE_SQL_TASK_QUEUE) == 0)
+		jsonin_value_error(kpath[A_TASK_QUEUE],
+					"Write the command as the action's sql instead.",
+					"task queue \"%s\" is reserved for the runs of SQL actions",
+					SCHEDULE_SQL_TASK_QUEUE);
 
 	if (val[A_ARGS])
 	{
@@ -532,6 +634,7 @@ action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
 	else
 		out->args = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 													   CStringGetDatum("[]")));
+options:
 	if (val[A_EXECUTION_TIMEOUT])
 		out->execution_timeout_ms =
 			positive_duration_ms(val[A_EXECUTION_TIMEOUT],
@@ -567,14 +670,29 @@ schedule_action_to_jsonb(const ScheduleAction *a)
 	JsonbParseState *st = NULL;
 
 	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
-	schedule_push_key(&st, "workflow");
-	schedule_push_text(&st, WJB_VALUE, a->workflow);
-	schedule_push_key(&st, "args");
-	schedule_push_jsonb(&st, WJB_VALUE, a->args);
-	schedule_push_key(&st, "id");
-	schedule_push_text(&st, WJB_VALUE, a->id);
-	schedule_push_key(&st, "task_queue");
-	schedule_push_text(&st, WJB_VALUE, a->task_queue);
+	if (a->sql != NULL)
+	{
+		schedule_push_key(&st, "sql");
+		schedule_push_text(&st, WJB_VALUE, a->sql);
+		schedule_push_key(&st, "id");
+		schedule_push_text(&st, WJB_VALUE, a->id);
+		if (!a->transaction)
+		{
+			schedule_push_key(&st, "transaction");
+			schedule_push_bool(&st, WJB_VALUE, false);
+		}
+	}
+	else
+	{
+		schedule_push_key(&st, "workflow");
+		schedule_push_text(&st, WJB_VALUE, a->workflow);
+		schedule_push_key(&st, "args");
+		schedule_push_jsonb(&st, WJB_VALUE, a->args);
+		schedule_push_key(&st, "id");
+		schedule_push_text(&st, WJB_VALUE, a->id);
+		schedule_push_key(&st, "task_queue");
+		schedule_push_text(&st, WJB_VALUE, a->task_queue);
+	}
 	if (a->execution_timeout_ms > 0)
 		push_duration(&st, "execution_timeout", a->execution_timeout_ms);
 	if (a->run_timeout_ms > 0)
@@ -763,7 +881,13 @@ schedule_doc_from_jsonb(Jsonb *jb, const char *path, ScheduleDoc *out)
 	/* in document order, so the first problem reported is the first one */
 	if (val[0])
 	{
+	{
 		action_from_value(val[0], key_path(path, "action"), &out->action);
+		/* input only: a stored command was checked when it was given */
+		if (out->action.sql != NULL)
+			schedule_check_sql(out->action.sql,
+							   key_path(path, "action.sql"));
+	}
 		out->has_action = true;
 	}
 	if (val[1])

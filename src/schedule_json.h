@@ -22,7 +22,19 @@
 #define SCHEDULE_CATCHUP_MIN_MS		INT64CONST(10000)
 #define SCHEDULE_CATCHUP_DEFAULT_MS (INT64CONST(365) * 86400 * 1000)
 
-/* The action: which workflow each action starts (SEMANTICS.md 2). */
+/*
+ * The runs of an SQL action ({"sql": ...}) are runs of this workflow type
+ * in this task queue, which sched.poll and workflow actions refuse: only
+ * the SQL executors (executor.c) claim them.
+ */
+#define SCHEDULE_SQL_WORKFLOW		"sql"
+#define SCHEDULE_SQL_TASK_QUEUE		"pg_sched.sql"
+
+/*
+ * The action: which workflow each action starts (SEMANTICS.md 2), or which
+ * command it runs (sql set; workflow, task_queue and args are then the SQL
+ * run's, above).
+ */
 typedef struct ScheduleAction
 {
 	char	   *workflow;		/* type name */
@@ -33,6 +45,8 @@ typedef struct ScheduleAction
 	int64		run_timeout_ms; /* 0: none */
 	Jsonb	   *retry_policy;	/* canonical (defaults filled), or NULL */
 	Jsonb	   *memo;			/* a JSON object, or NULL */
+	char	   *sql;			/* an SQL action's command, or NULL */
+	bool		transaction;	/* sql: command and close in one transaction */
 } ScheduleAction;
 
 /*
@@ -117,6 +131,12 @@ extern void schedule_state_default(ScheduleState *out);
 extern Jsonb *schedule_action_to_jsonb(const ScheduleAction *a);
 extern Jsonb *schedule_policy_to_jsonb(const SchedulePolicy *p);
 extern Jsonb *schedule_state_to_jsonb(const ScheduleState *s);
+
+/*
+ * Refuses a command that does not parse, or holds no statement, as the
+ * value of path (22023).
+ */
+extern void schedule_check_sql(const char *sql, const char *path);
 
 /* An overlap policy name given as SQL text; NULL is not allowed here. */
 extern DispatchOverlap schedule_overlap_from_text(const char *name,
