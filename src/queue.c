@@ -139,6 +139,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "executor/spi.h"
@@ -1639,6 +1640,143 @@ queue_next_deadline(void)
 	return deadline;
 }
 
+/* ---- the SQL executor's claim and close (executor.c, issue 13) ---- */
+
+void
+queue_refuse_sql_queue(const char *task_queue, const char *name)
+{
+	if (task_queue != NULL && strcmp(task_queue, SCHEDULE_SQL_TASK_QUEUE) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for %s: task queue \"%s\" is reserved for the runs of SQL actions",
+						name, SCHEDULE_SQL_TASK_QUEUE),
+				 errhint("The SQL executors of pg_sched run them; schedule a command with an action {\"sql\": ...}.")));
+}
+
+/*
+ * The oldest due pending run of an SQL action owned by $1, claimed as
+ * sched.poll claims (attempt + 1, started_at), by the executor named $2.
+ * Its lease never lapses by time (infinity): the executor holds no row
+ * lock while its command runs, and the scheduler gives the run back to the
+ * queue (queue_release_sql_runs) only once that executor has gone.
+ */
+static QueueQuery q_claim_sql = {
+	.sql =
+	"UPDATE sched.executions e"
+	"   SET status = 'running', attempt = e.attempt + 1, worker = $2,"
+	"       started_at = coalesce(e.started_at, now()),"
+	"       lease_expires_at = 'infinity', lease_duration = NULL"
+	" WHERE e.run_id = (SELECT run_id FROM sched.executions"
+	"                    WHERE task_queue = '" SCHEDULE_SQL_TASK_QUEUE "'"
+	"                      AND status = 'pending' AND due_at <= now()"
+	"                      AND owner = $1 AND schedule_id IS NOT NULL"
+	"                    ORDER BY due_at LIMIT 1"
+	"                    FOR NO KEY UPDATE SKIP LOCKED)"
+	" RETURNING e.run_id, e.attempt, e.schedule_id, e.workflow_id, e.args,"
+	"           coalesce(e.nominal_time, e.scheduled_at, e.created_at)",
+	.nargs = 2,
+	.argtypes = {NAMEOID, TEXTOID},
+};
+
+/* The executor's claim, re-checked under the run's lock before a close. */
+static QueueQuery q_check_claim = {
+	.sql =
+	"SELECT cancel_requested FROM sched.executions"
+	" WHERE run_id = $1 AND status = 'running' AND attempt = $2"
+	"   AND worker = $3"
+	" FOR NO KEY UPDATE",
+	.nargs = 3,
+	.argtypes = {UUIDOID, INT4OID, TEXTOID},
+};
+
+/*
+ * Running SQL runs whose executor is not among the live ones ($1): back to
+ * pending, claimable at once, as a lapsed lease would be.
+ */
+static QueueQuery q_release_sql = {
+	.sql =
+	"UPDATE sched.executions"
+	"   SET status = 'pending', worker = NULL, lease_expires_at = NULL,"
+	"       due_at = now()"
+	" WHERE run_id = ANY (ARRAY("
+	"         SELECT run_id FROM sched.executions"
+	"          WHERE status = 'running' AND lease_expires_at = 'infinity'"
+	"            AND task_queue = '" SCHEDULE_SQL_TASK_QUEUE "'"
+	"            AND worker <> ALL ($1)"
+	"          FOR NO KEY UPDATE SKIP LOCKED))",
+	.nargs = 1,
+	.argtypes = {TEXTARRAYOID},
+};
+
+bool
+queue_claim_sql_run(const char *owner, const char *worker, QueueSqlClaim *out)
+{
+	Datum		values[2];
+	bool		found;
+
+	values[0] = DirectFunctionCall1(namein, CStringGetDatum(owner));
+	values[1] = CStringGetTextDatum(worker);
+	SPI_connect();
+	found = queue_exec(&q_claim_sql, values, NULL, false) == 1;
+	if (found)
+	{
+		bool		isnull;
+
+		out->run_id = *DatumGetUUIDP(result_datum(0, 1, &isnull));
+		out->attempt = DatumGetInt32(result_datum(0, 2, &isnull));
+		out->schedule_id = SPI_palloc(strlen(result_text(0, 3)) + 1);
+		strcpy(out->schedule_id, result_text(0, 3));
+		out->workflow_id = SPI_palloc(strlen(result_text(0, 4)) + 1);
+		strcpy(out->workflow_id, result_text(0, 4));
+		out->args = DatumGetJsonbP(SPI_datumTransfer(result_datum(0, 5, &isnull),
+													 false, -1));
+		out->nominal_time = DatumGetTimestampTz(result_datum(0, 6, &isnull));
+	}
+	SPI_finish();
+	return found;
+}
+
+bool
+queue_close_sql_run(const QueueSqlClaim *claim, const char *worker,
+					const char *status, Jsonb *result, const char *error,
+					const char *error_type)
+{
+	Datum		values[3];
+	bool		isnull;
+
+	SPI_connect();
+	/* the banner's lock order: the schedule, then the run */
+	schedule_lock(claim->schedule_id);
+	values[0] = UUIDPGetDatum(&claim->run_id);
+	values[1] = Int32GetDatum(claim->attempt);
+	values[2] = CStringGetTextDatum(worker);
+	if (queue_exec(&q_check_claim, values, NULL, false) != 1)
+	{
+		SPI_finish();
+		return false;
+	}
+	/* a command stopped after a cancellation request was canceled */
+	if (strcmp(status, "failed") == 0 &&
+		DatumGetBool(result_datum(0, 1, &isnull)))
+		status = "canceled";
+	/* the report's own path: retries, schedule reaction, cron chains */
+	run_close_reported(&claim->run_id, status, result, error, error_type,
+					   false, BOOTSTRAP_SUPERUSERID);
+	SPI_finish();
+	return true;
+}
+
+int
+queue_release_sql_runs(Datum live_workers)
+{
+	uint64		n;
+
+	SPI_connect();
+	n = queue_exec(&q_release_sql, &live_workers, NULL, false);
+	SPI_finish();
+	return (int) n;
+}
+
 /* ---- SQL functions ---- */
 
 /*
@@ -1684,6 +1822,8 @@ sched_poll(PG_FUNCTION_ARGS)
 
 	task_queue = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	sched_check_length(task_queue, "task_queue", SCHED_NAME_MAX);
+	/* runs of SQL actions are for the executors alone */
+	queue_refuse_sql_queue(task_queue, "task_queue");
 	if (!PG_ARGISNULL(1))
 		sched_check_length(text_to_cstring(PG_GETARG_TEXT_PP(1)), "worker",
 						   SCHED_NAME_MAX);

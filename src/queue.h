@@ -128,4 +128,34 @@ extern int	queue_purge_closed(TimestampTz closed_before, int limit);
  */
 extern TimestampTz queue_next_deadline(void);
 
+/*
+ * The SQL executors' side of the queue (executor.c).  An executor claims
+ * the oldest due pending run of an SQL action of one owner; the claim
+ * commits at once, with a lease that does not lapse by time.  Its close
+ * runs in the transaction of the command: false, and nothing changed,
+ * when the run is no longer this claim's (closed, timed out, retried, or
+ * given back meanwhile), in which case the caller must roll back.
+ * queue_release_sql_runs gives back to the queue the running SQL runs of
+ * executors that are gone (live_workers: a text[] of the live ones).
+ */
+typedef struct QueueSqlClaim
+{
+	pg_uuid_t	run_id;
+	int32		attempt;
+	char	   *schedule_id;
+	char	   *workflow_id;
+	Jsonb	   *args;			/* [command, transaction] */
+	TimestampTz nominal_time;	/* the trigger time for a trigger */
+} QueueSqlClaim;
+
+extern bool queue_claim_sql_run(const char *owner, const char *worker,
+								QueueSqlClaim *out);
+extern bool queue_close_sql_run(const QueueSqlClaim *claim,
+								const char *worker, const char *status,
+								Jsonb *result, const char *error,
+								const char *error_type);
+extern int	queue_release_sql_runs(Datum live_workers);
+/* The "reserved for SQL actions" error of a task queue given as name. */
+extern void queue_refuse_sql_queue(const char *task_queue, const char *name);
+
 #endif							/* PG_SCHED_QUEUE_H */

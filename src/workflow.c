@@ -419,6 +419,7 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 	PrivState	ps;
 	Oid			caller;
 
+	queue_refuse_sql_queue(task_queue, "task_queue");
 	if (!PG_ARGISNULL(3))
 	{
 		args = PG_GETARG_JSONB_P(3);
