@@ -163,6 +163,7 @@ typedef struct LockedRow
 	bool		paused;
 	Jsonb	   *spec;
 	SchedulePolicy policy;
+	char	   *owner;
 } LockedRow;
 
 static SPIPlanPtr plan_lock_row;
@@ -196,6 +197,7 @@ lock_row(const char *id, Oid caller, LockedRow *out)
 	schedule_policy_from_jsonb(DatumGetJsonbP(column(SPI_tuptable, 0, 4,
 													 &isnull)),
 							   "schedule.policy", &out->policy);
+	out->owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
 }
 
 static SPIPlanPtr plan_check_lock;
@@ -1028,6 +1030,14 @@ sched_update(PG_FUNCTION_ARGS)
 				 errdetail("The schedule's conflict token is " INT64_FORMAT ", not " INT64_FORMAT ".",
 						   row.token, PG_GETARG_INT64(2)),
 				 errhint("Read the schedule again with sched.describe() and retry.")));
+	/* an SQL action runs as the owner: only the owner's members give one */
+	if (doc.has_action && doc.action.sql != NULL &&
+		!priv_is_member(caller, row.owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to give schedule \"%s\" an SQL action: role \"%s\" is not a member of its owner \"%s\"",
+						id, priv_role_name(caller), row.owner),
+				 errdetail("The command of an SQL action runs as the schedule's owner.")));
 
 	/* SEMANTICS.md 5: times before the update are discarded */
 	if (doc.has_spec)
