@@ -18,7 +18,8 @@
  * and spec_pgtz.c connect the engine to jsonb and to PostgreSQL's tz
  * database; spec_sql.c holds the SQL functions over specs; schedule*.c and
  * dispatch.c the schedules, queue.c the runs, workflow.c direct starts;
- * launcher.c, scheduler.c and worker_shmem.c the background workers.
+ * launcher.c, scheduler.c and worker_shmem.c the background workers;
+ * executor*.c the SQL executors, which run the commands of SQL actions.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,6 +31,7 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+#include "executor.h"
 #include "scheduler.h"
 #include "worker.h"
 
@@ -75,10 +77,21 @@ _PG_init(void)
 							0, -MAX_CLOCK_OFFSET_SECS, MAX_CLOCK_OFFSET_SECS,
 							PGC_SUSET, GUC_UNIT_S | GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_sched.max_sql_executors",
+							"The most SQL executors running at once in the cluster.",
+							"Each executor is a background worker that runs the commands of SQL actions "
+							"of one database and role; they count against max_worker_processes, "
+							"which must also leave room for the launcher and one scheduler per database. "
+							"Runs that find no free executor wait in the queue. 0 runs no SQL action.",
+							&pg_sched_max_sql_executors,
+							4, 0, 1024,
+							PGC_POSTMASTER, 0,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pg_sched");
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 	worker_shmem_init();
+	executor_shmem_init();
 	launcher_init();
 }

@@ -26,7 +26,8 @@
  *		each batch its own transaction (due schedules are found through the
  *		index on next_due, so a tick costs what is due, not what exists),
  *		counted for sched.scheduler_status() by fire_and_count();
- *	 2. queue_expire_leases(now);
+ *	 2. queue_expire_leases(now), then executor_dispatch() (executor.c:
+ *		the SQL executors' runs and processes);
  *	 3. every PURGE_PERIOD_SECS (sooner if a retention GUC is shorter):
  *		schedule_purge_exhausted(now) and queue_purge_closed() in batches;
  *	 4. the next deadline: min(schedule_next_due(), queue_next_deadline()).
@@ -107,6 +108,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "executor.h"
 #include "privileges.h"
 #include "queue.h"
 #include "schedule.h"
@@ -135,6 +137,7 @@ typedef enum SchedulerStep
 {
 	STEP_FIRE,
 	STEP_EXPIRE,
+	STEP_EXECUTORS,
 	STEP_PURGE_SCHEDULES,
 	STEP_PURGE_RUNS,
 	STEP_NEXT_DEADLINE
@@ -292,6 +295,8 @@ step_activity(SchedulerStep step)
 			return "firing due schedules";
 		case STEP_EXPIRE:
 			return "expiring leases";
+		case STEP_EXECUTORS:
+			return "dispatching SQL runs to executors";
 		case STEP_PURGE_SCHEDULES:
 			return "deleting exhausted schedules";
 		case STEP_PURGE_RUNS:
@@ -385,6 +390,9 @@ scheduler_run_step(SchedulerStep step, TimestampTz now, int64 *result)
 					break;
 				case STEP_EXPIRE:
 					*result = queue_expire_leases(now);
+					break;
+				case STEP_EXECUTORS:
+					*result = executor_dispatch();
 					break;
 				case STEP_PURGE_SCHEDULES:
 					*result = schedule_purge_exhausted(now);
@@ -572,6 +580,14 @@ scheduler_tick(void)
 	now = GetCurrentTimestamp();
 	if (run_step(STEP_EXPIRE, now, &n, &failed))
 		expired = n;
+
+	/*
+	 * 2b. SQL actions: runs of executors that are gone go back to the queue,
+	 * commands whose run was closed or asked to cancel are stopped, and
+	 * executors are started for due runs (executor.c)
+	 */
+	leave_if_asked();
+	(void) run_step(STEP_EXECUTORS, GetCurrentTimestamp(), &n, &failed);
 
 	/* 3. retention */
 	if (now >= next_purge_at)
