@@ -1690,8 +1690,9 @@ static QueueQuery q_check_claim = {
 };
 
 /*
- * Running SQL runs whose executor is not among the live ones ($1): back to
- * pending, claimable at once, as a lapsed lease would be.
+ * Running SQL runs among $1 whose executor is not among the live ones ($2):
+ * back to pending, claimable at once, as a lapsed lease would be.  The
+ * lock re-reads each row, so a run closed meanwhile is left alone.
  */
 static QueueQuery q_release_sql = {
 	.sql =
@@ -1700,12 +1701,13 @@ static QueueQuery q_release_sql = {
 	"       due_at = now()"
 	" WHERE run_id = ANY (ARRAY("
 	"         SELECT run_id FROM sched.executions"
-	"          WHERE status = 'running' AND lease_expires_at = 'infinity'"
+	"          WHERE run_id = ANY ($1) AND status = 'running'"
+	"            AND lease_expires_at = 'infinity'"
 	"            AND task_queue = '" SCHEDULE_SQL_TASK_QUEUE "'"
-	"            AND worker <> ALL ($1)"
+	"            AND worker <> ALL ($2)"
 	"          FOR NO KEY UPDATE SKIP LOCKED))",
-	.nargs = 1,
-	.argtypes = {TEXTARRAYOID},
+	.nargs = 2,
+	.argtypes = {UUIDARRAYOID, TEXTARRAYOID},
 };
 
 bool
@@ -1767,12 +1769,13 @@ queue_close_sql_run(const QueueSqlClaim *claim, const char *worker,
 }
 
 int
-queue_release_sql_runs(Datum live_workers)
+queue_release_sql_runs(Datum run_ids, Datum live_workers)
 {
+	Datum		values[2] = {run_ids, live_workers};
 	uint64		n;
 
 	SPI_connect();
-	n = queue_exec(&q_release_sql, &live_workers, NULL, false);
+	n = queue_exec(&q_release_sql, values, NULL, false);
 	SPI_finish();
 	return (int) n;
 }

@@ -135,8 +135,9 @@ extern TimestampTz queue_next_deadline(void);
  * runs in the transaction of the command: false, and nothing changed,
  * when the run is no longer this claim's (closed, timed out, retried, or
  * given back meanwhile), in which case the caller must roll back.
- * queue_release_sql_runs gives back to the queue the running SQL runs of
- * executors that are gone (live_workers: a text[] of the live ones).
+ * queue_release_sql_runs gives back to the queue those of the running SQL
+ * runs run_ids (a uuid[], read before live_workers) whose executor is
+ * gone (live_workers: a text[] of the names of the live ones).
  */
 typedef struct QueueSqlClaim
 {
@@ -154,7 +155,7 @@ extern bool queue_close_sql_run(const QueueSqlClaim *claim,
 								const char *worker, const char *status,
 								Jsonb *result, const char *error,
 								const char *error_type);
-extern int	queue_release_sql_runs(Datum live_workers);
+extern int	queue_release_sql_runs(Datum run_ids, Datum live_workers);
 /* The "reserved for SQL actions" error of a task queue given as name. */
 extern void queue_refuse_sql_queue(const char *task_queue, const char *name);
 
