@@ -129,6 +129,7 @@ typedef struct ExecutorSlot
 	TimestampTz reserved_at;
 	TimestampTz started_at;
 	bool		has_run;
+	bool		closing;		/* the run's close has begun: no stop */
 	pg_uuid_t	run_id;
 	char		schedule_id[NAMEDATALEN];
 	TimestampTz run_started_at;
@@ -305,9 +306,13 @@ reap_slots(void)
 }
 
 /*
- * Gives back to the queue the running SQL runs whose executor is gone:
- * every executor with a slot in use, in any database, is live (names are
- * unique, so the other databases' names match nothing here).
+ * Gives back to the queue the running SQL runs whose executor is gone.
+ * The runs are read first, the live executors then: a claim seen running
+ * was committed by an executor that had its slot by then, so if that slot
+ * no longer holds it, the executor is gone (a run it closed meanwhile is
+ * left alone by the release's lock, which reads the latest version).
+ * Every executor with a slot in use, in any database, counts as live
+ * (names are unique, so other databases' names match nothing here).
  */
 static void
 release_orphans(void)
@@ -316,8 +321,36 @@ release_orphans(void)
 	int		   *slotnos = palloc(sizeof(int) * Max(nslots, 1));
 	uint32	   *generations = palloc(sizeof(uint32) * Max(nslots, 1));
 	Datum	   *names = palloc(sizeof(Datum) * Max(nslots, 1));
+	Datum	   *ids;
+	uint64		nids;
 	int			n = 0;
 	char		buf[96];
+	int			rc;
+
+	/* executions_lease */
+	SPI_connect();
+	rc = SPI_execute("SELECT run_id FROM sched.executions"
+					 " WHERE status = 'running' AND lease_expires_at = 'infinity'"
+					 "   AND task_queue = '" SCHEDULE_SQL_TASK_QUEUE "'",
+					 false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read the running SQL runs: %s",
+			 SPI_result_code_string(rc));
+	nids = SPI_processed;
+	ids = SPI_palloc(sizeof(Datum) * Max(nids, 1));
+	for (uint64 i = 0; i < nids; i++)
+	{
+		bool		isnull;
+		pg_uuid_t  *id = SPI_palloc(sizeof(pg_uuid_t));
+
+		memcpy(id, DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[i],
+											   SPI_tuptable->tupdesc, 1,
+											   &isnull)), sizeof(pg_uuid_t));
+		ids[i] = UUIDPGetDatum(id);
+	}
+	SPI_finish();
+	if (nids == 0)
+		return;
 
 	/* no allocation under the spinlock: copied, then named */
 	SpinLockAcquire(&exec_shared->mutex);
@@ -336,7 +369,11 @@ release_orphans(void)
 		worker_name(slotnos[k], generations[k], buf, sizeof(buf));
 		names[k] = CStringGetTextDatum(buf);
 	}
-	(void) queue_release_sql_runs(PointerGetDatum(construct_array(names, n,
+	(void) queue_release_sql_runs(PointerGetDatum(construct_array(ids, (int) nids,
+																  UUIDOID, UUID_LEN,
+																  false,
+																  TYPALIGN_CHAR)),
+								  PointerGetDatum(construct_array(names, n,
 																  TEXTOID, -1,
 																  false,
 																  TYPALIGN_INT)));
@@ -344,7 +381,9 @@ release_orphans(void)
 
 /*
  * Sends a query cancel to the executors of this database whose run is no
- * longer their claim, or has a cancellation request.
+ * longer their claim, or has a cancellation request.  The slots are read
+ * first and the runs then, with a new snapshot: an executor records its run
+ * once its claim has committed, so the claim is visible.
  */
 static void
 stop_unwanted(void)
@@ -366,7 +405,7 @@ stop_unwanted(void)
 		SpinLockAcquire(&exec_shared->mutex);
 		copy = exec_shared->slots[i];
 		SpinLockRelease(&exec_shared->mutex);
-		if (copy.state != EXEC_RUNNING || !copy.has_run ||
+		if (copy.state != EXEC_RUNNING || !copy.has_run || copy.closing ||
 			copy.dboid != MyDatabaseId)
 			continue;
 		worker_name(i, copy.generation, buf, sizeof(buf));
@@ -390,7 +429,7 @@ stop_unwanted(void)
 							   " WHERE e.run_id IS NULL OR e.status <> 'running'"
 							   "    OR e.worker IS DISTINCT FROM l.worker"
 							   "    OR e.cancel_requested",
-							   2, argtypes, values, NULL, true, 0);
+							   2, argtypes, values, NULL, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the runs of the SQL executors: %s",
 			 SPI_result_code_string(rc));
@@ -413,7 +452,7 @@ stop_unwanted(void)
 			/* signalled under the mutex: the slot cannot move on meanwhile */
 			SpinLockAcquire(&exec_shared->mutex);
 			worker_name(i, slot->generation, buf, sizeof(buf));
-			if (slot->state == EXEC_RUNNING && slot->has_run &&
+			if (slot->state == EXEC_RUNNING && slot->has_run && !slot->closing &&
 				memcmp(&slot->run_id, run_id, sizeof(pg_uuid_t)) == 0 &&
 				strcmp(buf, name) == 0)
 			{
@@ -495,6 +534,8 @@ start_executor(Oid roleid)
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
 	uint32		generation;
+	MemoryContext old;
+	bool		registered;
 	int			slotno = reserve_slot(roleid, &generation);
 
 	if (slotno < 0)
@@ -513,7 +554,11 @@ start_executor(Oid roleid)
 	memcpy(worker.bgw_extra, &generation, sizeof(generation));
 	worker.bgw_notify_pid = MyProcPid;
 
-	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	/* the handle outlives this transaction: kept until the worker stops */
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	registered = RegisterDynamicBackgroundWorker(&worker, &handle);
+	MemoryContextSwitchTo(old);
+	if (!registered)
 	{
 		free_slot(slotno, generation);
 		ereport(LOG,
@@ -678,7 +723,23 @@ executor_attach(int slotno, uint32 generation, Oid *dboid, Oid *roleid)
 	return attached;
 }
 
-/* Records (or clears, run NULL) the run this executor is running. */
+/*
+ * From here on the scheduler sends no stop for the run: the close checks
+ * the claim itself, and a cancel would only fail the close.
+ */
+static void
+slot_set_closing(void)
+{
+	SpinLockAcquire(&exec_shared->mutex);
+	exec_shared->slots[my_slotno].closing = true;
+	SpinLockRelease(&exec_shared->mutex);
+}
+
+/*
+ * Records (or clears, run NULL) the run this executor is running: once its
+ * claim is committed, since the scheduler stops an executor whose run is
+ * not running under its name.
+ */
 static void
 slot_set_run(const QueueSqlClaim *run)
 {
@@ -688,6 +749,7 @@ slot_set_run(const QueueSqlClaim *run)
 	if (run != NULL)
 	{
 		slot->has_run = true;
+		slot->closing = false;
 		slot->run_id = run->run_id;
 		strlcpy(slot->schedule_id, run->schedule_id, NAMEDATALEN);
 		slot->run_started_at = GetCurrentTimestamp();
@@ -726,11 +788,11 @@ executor_claim(const char *owner, QueueSqlClaim *claim, MemoryContext cxt)
 		found = queue_claim_sql_run(owner, my_worker, claim);
 		priv_exit(&ps);
 		MemoryContextSwitchTo(old);
-		if (found)
-			slot_set_run(claim);
 	}
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	if (found)
+		slot_set_run(claim);
 	return found;
 }
 
@@ -744,6 +806,7 @@ executor_close(const QueueSqlClaim *claim, const ExecutorOutcome *o)
 	PrivState	ps;
 	bool		closed;
 
+	slot_set_closing();
 	(void) priv_enter(&ps);
 	closed = queue_close_sql_run(claim, my_worker,
 								 o->ok ? "completed" : "failed",

@@ -565,11 +565,7 @@ schedule_check_sql(const char *sql, const char *path)
 	ErrorData  *edata = sched_try_subxact(sql_check_fn, &c);
 
 	if (edata != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for %s: %s", path, edata->message),
-				 edata->cursorpos > 0 ?
-				 errdetail("At character %d of the command.", edata->cursorpos) : 0));
+		jsonin_value_error(path, NULL, "%s", edata->message);
 	if (c.nstatements == 0)
 		jsonin_value_error(path, NULL, "the command holds no statement");
 }

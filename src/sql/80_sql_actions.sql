@@ -53,7 +53,9 @@ SELECT e.schedule_id,
 	   e.closed_at AS end_time,
 	   e.attempt,
 	   e.retries,
-	   e.error_type AS sqlstate,
+	   e.error_type,
+	   CASE WHEN e.error_type ~ '^[0-9A-Z]{5}$' THEN e.error_type END
+		   AS sqlstate,
 	   CASE WHEN e.status = 'completed'
 			THEN concat_ws(' ', e.result ->> 'command', e.result ->> 'rows')
 			ELSE coalesce(e.error, e.close_reason) END AS return_message,
