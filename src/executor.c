@@ -220,6 +220,12 @@ worker_name(int slotno, uint32 generation, char *buf, size_t size)
 }
 
 int
+executor_slots(void)
+{
+	return exec_shared == NULL ? 0 : exec_shared->nslots;
+}
+
+int
 executor_snapshot(ExecutorInfo **infos, ExecutorCounters *counters)
 {
 	int			n = 0;
@@ -858,6 +864,7 @@ executor_run_one(const QueueSqlClaim *claim)
 {
 	char	   *volatile sql;
 	char	   *cmd;
+	char	   *activity;
 	bool		transaction;
 	ExecutorOutcome o;
 	char		appname[NAMEDATALEN];
@@ -866,6 +873,11 @@ executor_run_one(const QueueSqlClaim *claim)
 	sql = cmd;
 	snprintf(appname, sizeof(appname), "pg_sched sql %s", claim->schedule_id);
 	SetConfigOption("application_name", appname, PGC_USERSET, PGC_S_SESSION);
+	/* pg_stat_activity.query: which run, then the command */
+	activity = psprintf("/* pg_sched run %s of schedule %s */ %s",
+						DatumGetCString(DirectFunctionCall1(uuid_out,
+															UUIDPGetDatum(&claim->run_id))),
+						claim->schedule_id, cmd ? cmd : "");
 
 	if (sql == NULL)
 	{
@@ -879,7 +891,7 @@ executor_run_one(const QueueSqlClaim *claim)
 	if (!transaction)
 	{
 		/* at least once: the command's own transactions, then the close */
-		pgstat_report_activity(STATE_RUNNING, sql);
+		pgstat_report_activity(STATE_RUNNING, activity);
 		executor_run_command(sql, claim->nominal_time, false, &o);
 		executor_close_alone(claim, &o);
 		return;
@@ -888,7 +900,7 @@ executor_run_one(const QueueSqlClaim *claim)
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, sql);
+	pgstat_report_activity(STATE_RUNNING, activity);
 	PG_TRY();
 	{
 		int			nestlevel = NewGUCNestLevel();

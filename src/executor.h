@@ -60,6 +60,8 @@ typedef struct ExecutorCounters
 } ExecutorCounters;
 
 extern int	executor_snapshot(ExecutorInfo **infos, ExecutorCounters *counters);
+/* The number of executor slots (0 without shared memory). */
+extern int	executor_slots(void);
 
 /* ---- executor_run.c ---- */
 

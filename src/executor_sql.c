@@ -89,7 +89,8 @@ sched_sql_executor_status(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	n = executor_snapshot(&infos, &counters);
-	values[0] = Int32GetDatum(pg_sched_max_sql_executors);
+	/* 0 when the library is not preloaded: no executor can start */
+	values[0] = Int32GetDatum(executor_slots());
 	values[1] = Int32GetDatum(n);
 	values[2] = Int64GetDatum(counters.started);
 	values[3] = Int64GetDatum(counters.runs);

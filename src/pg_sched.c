@@ -77,6 +77,7 @@ _PG_init(void)
 							0, -MAX_CLOCK_OFFSET_SECS, MAX_CLOCK_OFFSET_SECS,
 							PGC_SUSET, GUC_UNIT_S | GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
+	/* loaded on demand, there are no executors: a setting to show only */
 	DefineCustomIntVariable("pg_sched.max_sql_executors",
 							"The most SQL executors running at once in the cluster.",
 							"Each executor is a background worker that runs the commands of SQL actions "
@@ -85,7 +86,8 @@ _PG_init(void)
 							"Runs that find no free executor wait in the queue. 0 runs no SQL action.",
 							&pg_sched_max_sql_executors,
 							4, 0, 1024,
-							PGC_POSTMASTER, 0,
+							process_shared_preload_libraries_in_progress ?
+							PGC_POSTMASTER : PGC_INTERNAL, 0,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pg_sched");
 
