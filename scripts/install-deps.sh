@@ -11,6 +11,7 @@ packages=(
 	python3-psycopg                     # clients/python (Debian's /usr/bin/python3)
 	libpq-dev                           # libpq programs: bench/ and test/stress/ drivers
 	clang-14 libclang-rt-14-dev         # make fuzz (libFuzzer and the sanitizers)
+	postgresql-15-cron                  # test/t/053_pg_cron_import.pl (sched.import_pg_cron)
 )
 
 missing=()
