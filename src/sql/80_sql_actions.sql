@@ -146,7 +146,8 @@ BEGIN
 			ELSE
 				EXECUTE format('SELECT * FROM %I.dblink(%L, %L) AS t(id text)', dblink_schema,
 					format('dbname=%s', quote_literal(j.database)),
-					format('SET ROLE %I; SELECT sched.create_schedule(%L, %L)',
+					format('SET search_path = pg_catalog, pg_temp; SET ROLE %I;'
+						   ' SELECT sched.create_schedule(%L, %L)',
 						   j.username, schedule_id, doc));
 			END IF;
 			imported := true;

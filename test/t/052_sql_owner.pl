@@ -121,6 +121,23 @@ is(sql(q{SELECT string_agg(who || ':' || what, ',' ORDER BY what) FROM seen_as})
 	'with the rights of the owner only: no secret read, no role changed');
 is(sql(q{SELECT rolsuper FROM pg_roles WHERE rolname = 'mallory'}), 'f', 'mallory is no superuser');
 
+# the executor's own statements resolve no name through the owner's
+# search_path: with public first in alice's path, mallory's public.to_jsonb
+# (which the one-row result would use unqualified) is never called
+sql(q{CREATE ROLE carol LOGIN; GRANT USAGE ON SCHEMA sched TO carol;
+      ALTER ROLE carol SET search_path = public, pg_catalog});
+as('mallory', q{
+	CREATE FUNCTION public.to_jsonb(anyelement) RETURNS jsonb LANGUAGE plpgsql AS $$
+	BEGIN
+		INSERT INTO seen_as VALUES (current_user, 'to_jsonb hijacked');
+		RETURN '{"hijacked": true}';
+	END $$;
+	GRANT EXECUTE ON FUNCTION public.to_jsonb(anyelement) TO PUBLIC});
+is(run_as('carol', 'SELECT 1 AS one'), 'completed||{"one": 1}',
+	"the one-row result is not built by a function of public");
+is(sql(q{SELECT count(*) FROM seen_as WHERE what LIKE '%hijacked%'}), '0',
+	'and no hijacking function ran');
+
 # settings a command changes end with it (the next run of the same
 # executor starts from the owner's settings)
 is(run_as('alice', q{SET search_path = public; SET statement_timeout = '1s'; SELECT 1 AS one}),
