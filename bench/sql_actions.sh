@@ -123,11 +123,13 @@ baseline()
 	local label=$1 command=$2
 	psql_ -c "CREATE OR REPLACE PROCEDURE bench_loop(k int) LANGUAGE plpgsql AS \$p\$
 	          BEGIN FOR i IN 1 .. k LOOP EXECUTE \$c\$$command\$c\$ USING now(); COMMIT; END LOOP; END \$p\$"
-	psql_ -c "SELECT clock_timestamp() AS t0 \gset
-	          CALL bench_loop($n);
-	          SELECT 'loop     $label: ' || round($n / extract(epoch FROM clock_timestamp() - :'t0'::timestamptz))
-	                 || ' transactions/s, ' || round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1e6 / $n)
-	                 || ' us each'"
+	psql_ <<EOF
+SELECT clock_timestamp() AS t0 \gset
+CALL bench_loop($n);
+SELECT 'loop     $label: ' || round($n / extract(epoch FROM clock_timestamp() - :'t0'::timestamptz))
+       || ' transactions/s, ' || round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1e6 / $n)
+       || ' us each';
+EOF
 	psql_ -c "TRUNCATE bench_t" >/dev/null
 }
 

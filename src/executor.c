@@ -784,6 +784,14 @@ executor_claim(const char *owner, QueueSqlClaim *claim, MemoryContext cxt)
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "claiming a run");
+
+	/*
+	 * The claim need not wait for its WAL flush: if a crash loses it, the
+	 * run is pending again, which is what giving it back would do; and the
+	 * command's commit, later in the same WAL, flushes it first.
+	 */
+	(void) set_config_option("synchronous_commit", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
 	version = priv_installed_version();
 	if (version != NULL && strcmp(version, PG_SCHED_VERSION) == 0)
 	{
