@@ -59,6 +59,7 @@
 #include "json_input.h"
 #include "sched_limits.h"
 #include "schedule_json.h"
+#include "sql_args.h"
 
 /* Unix seconds of PostgreSQL's epoch, 2000-01-01 00:00:00 UTC. */
 #define PG_EPOCH_UNIX_SECS \
@@ -507,20 +508,20 @@ action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
 	out->workflow = json_string(val[A_WORKFLOW], kpath[A_WORKFLOW], false);
 	if (strlen(out->workflow) > SCHED_NAME_MAX)
 		jsonin_value_error(kpath[A_WORKFLOW], NULL,
-					"workflow type of %d bytes is longer than the limit of %d",
+					SCHED_TOO_LONG_FMT,
 					(int) strlen(out->workflow), SCHED_NAME_MAX);
 	out->id = json_string(val[A_ID], kpath[A_ID], false);
 	if (strlen(out->id) > SCHEDULE_ACTION_ID_MAX)
 		jsonin_value_error(kpath[A_ID],
 					"Workflow ids are the id, \"-\" and the nominal time, at most 1000 bytes.",
-					"id of %d bytes is longer than the limit of %d",
+					SCHED_TOO_LONG_FMT,
 					(int) strlen(out->id), SCHEDULE_ACTION_ID_MAX);
 	out->task_queue = json_string(val[A_TASK_QUEUE], kpath[A_TASK_QUEUE],
 								  false);
-	if (strlen(out->task_queue) > SCHEDULE_TASK_QUEUE_MAX)
+	if (strlen(out->task_queue) > SCHED_NAME_MAX)
 		jsonin_value_error(kpath[A_TASK_QUEUE], NULL,
-					"task queue name of %d bytes is longer than the limit of %d",
-					(int) strlen(out->task_queue), SCHEDULE_TASK_QUEUE_MAX);
+					SCHED_TOO_LONG_FMT,
+					(int) strlen(out->task_queue), SCHED_NAME_MAX);
 
 	if (val[A_ARGS])
 	{
@@ -704,7 +705,7 @@ state_from_value(const JsonbValue *v, const char *path, ScheduleState *out)
 
 		out->note = json_string(val[1], kpath, true);
 		if (strlen(out->note) > SCHEDULE_NOTE_MAX)
-			jsonin_value_error(kpath, NULL, "note of %d bytes is longer than the limit of %d",
+			jsonin_value_error(kpath, NULL, SCHED_TOO_LONG_FMT,
 						(int) strlen(out->note), SCHEDULE_NOTE_MAX);
 	}
 	if (val[2])

@@ -26,10 +26,10 @@
  *		each batch its own transaction (due schedules are found through the
  *		index on next_due, so a tick costs what is due, not what exists),
  *		counted for sched.scheduler_status() by fire_and_count();
- *	 2. queue_expire_leases(now);
+ *	 2. run_close_expire(now);
  *	 3. every PURGE_PERIOD_SECS (sooner if a retention GUC is shorter):
- *		schedule_purge_exhausted(now) and queue_purge_closed() in batches;
- *	 4. the next deadline: min(schedule_next_due(), queue_next_deadline()).
+ *		schedule_purge_exhausted(now) and run_store_purge_closed() in batches;
+ *	 4. the next deadline: min(schedule_next_due(), run_store_next_deadline()).
  *
  * Then WaitLatch() until that deadline, in milliseconds rounded up, in two
  * parts when it is near (scheduler_sleep(): the kernel lets a long wait
@@ -108,8 +108,10 @@
 #include "utils/wait_event.h"
 
 #include "privileges.h"
-#include "queue.h"
-#include "schedule.h"
+#include "run_close.h"
+#include "run_store.h"
+#include "sched_clock.h"
+#include "schedule_tick.h"
 #include "scheduler.h"
 #include "worker.h"
 
@@ -384,18 +386,18 @@ scheduler_run_step(SchedulerStep step, TimestampTz now, int64 *result)
 					*result = fire_and_count(now);
 					break;
 				case STEP_EXPIRE:
-					*result = queue_expire_leases(now);
+					*result = run_close_expire(now);
 					break;
 				case STEP_PURGE_SCHEDULES:
 					*result = schedule_purge_exhausted(now);
 					break;
 				case STEP_PURGE_RUNS:
-					*result = queue_purge_closed(now - (int64) pg_sched_run_retention * USECS_PER_SEC,
+					*result = run_store_purge_closed(now - (int64) pg_sched_run_retention * USECS_PER_SEC,
 												 PURGE_BATCH);
 					break;
 				case STEP_NEXT_DEADLINE:
 					*result = Min(schedule_due_real(schedule_next_due()),
-								  queue_next_deadline());
+								  run_store_next_deadline());
 					break;
 			}
 		}
@@ -536,7 +538,7 @@ scheduler_tick(void)
 	ahead = 0;
 	if (fire_ahead != 0)
 	{
-		TimestampTz real = GetCurrentTimestamp();
+		TimestampTz real = sched_real_now();
 
 		if (fire_ahead > real &&
 			fire_ahead - real <= fire_lead_us + PRECISE_MARGIN_MS * 1000)
@@ -569,7 +571,7 @@ scheduler_tick(void)
 
 	/* 2. leases, timeouts and start delays: the queue's times follow now() */
 	leave_if_asked();
-	now = GetCurrentTimestamp();
+	now = sched_real_now();
 	if (run_step(STEP_EXPIRE, now, &n, &failed))
 		expired = n;
 
@@ -579,11 +581,11 @@ scheduler_tick(void)
 
 	/* 4. the next deadline */
 	leave_if_asked();
-	if (!run_step(STEP_NEXT_DEADLINE, GetCurrentTimestamp(), &n, &failed))
+	if (!run_step(STEP_NEXT_DEADLINE, sched_real_now(), &n, &failed))
 		n = DT_NOEND;
 	next = (TimestampTz) n;
 
-	now = GetCurrentTimestamp();
+	now = sched_real_now();
 	if (failed)
 	{
 		/* a lasting failure: log less and retry less often (1 s, 2 s, ...) */
@@ -659,7 +661,7 @@ scheduler_sleep(long timeout_ms)
 					   timeout_ms - PRECISE_MARGIN_MS, PG_WAIT_EXTENSION);
 		if (rc & WL_LATCH_SET)
 			return;
-		now = GetCurrentTimestamp();
+		now = sched_real_now();
 		if (now >= sleep_deadline)
 			return;
 		timeout_ms = (long) ((sleep_deadline - now + 999) / 1000);
