@@ -682,6 +682,9 @@ scheduler_session_settings(void)
 					PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("default_transaction_read_only", "off",
 					PGC_SUSET, PGC_S_OVERRIDE);
+	/* replica would silence the ON DELETE CASCADE of buffer and backfills */
+	SetConfigOption("session_replication_role", "origin",
+					PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("lock_timeout", SCHEDULER_LOCK_TIMEOUT,
 					PGC_SUSET, PGC_S_OVERRIDE);
