@@ -82,6 +82,7 @@ sched_poll(PG_FUNCTION_ARGS)
 	int32		max_tasks;
 	Interval   *lease;
 	Interval	min_lease = {.time = USECS_PER_SEC};
+	Interval	max_lease = {.day = 200 * 366};
 	char	   *task_queue;
 	PrivState	ps;
 	Oid			caller;
@@ -102,6 +103,16 @@ sched_poll(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid lease \"%s\": it must be at least 1 second",
+						DatumGetCString(DirectFunctionCall1(interval_out,
+															IntervalPGetDatum(lease)))),
+				 errhint("The lease is how long the run stays claimed without a heartbeat.")));
+	/* as every other duration: now() + lease must stay a timestamp */
+	if (DatumGetBool(DirectFunctionCall2(interval_gt,
+										 IntervalPGetDatum(lease),
+										 IntervalPGetDatum(&max_lease))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid lease \"%s\": it must be at most 200 years",
 						DatumGetCString(DirectFunctionCall1(interval_out,
 															IntervalPGetDatum(lease)))),
 				 errhint("The lease is how long the run stays claimed without a heartbeat.")));

@@ -560,14 +560,16 @@ static SpiQuery q_next_deadline = {
 	.generic = true,
 	.sql =
 	"SELECT least((SELECT min(lease_expires_at) FROM sched.executions"
-	"               WHERE status = 'running'),"
+	"               WHERE status = 'running' AND lease_expires_at > $1),"
 	"             (SELECT min(due_at) FROM sched.executions"
-	"               WHERE status = 'scheduled'),"
+	"               WHERE status = 'scheduled' AND due_at > $1),"
 	"             (SELECT min(run_deadline) FROM sched.executions"
-	"               WHERE status IN " RUN_OPEN_STATES "),"
+	"               WHERE status IN " RUN_OPEN_STATES " AND run_deadline > $1),"
 	"             (SELECT min(execution_deadline) FROM sched.executions"
-	"               WHERE status IN " RUN_OPEN_STATES "))",
-	.nargs = 0,
+	"               WHERE status IN " RUN_OPEN_STATES
+	"                 AND execution_deadline > $1))",
+	.nargs = 1,
+	.argtypes = {TIMESTAMPTZOID},
 };
 
 /*
@@ -1127,14 +1129,15 @@ run_store_timeout_candidates(TimestampTz now, int limit, pg_uuid_t **run_ids,
 }
 
 TimestampTz
-run_store_next_deadline(void)
+run_store_next_deadline(TimestampTz after)
 {
 	bool		isnull;
 	Datum		d;
 	TimestampTz deadline;
+	Datum		values[1] = {TimestampTzGetDatum(after)};
 
 	SPI_connect();
-	spi_run(&q_next_deadline, NULL, NULL, false, 0);
+	spi_run(&q_next_deadline, values, NULL, false, 0);
 	d = spi_datum(0, 1, &isnull);
 	deadline = isnull ? DT_NOEND : DatumGetTimestampTz(d);
 	SPI_finish();

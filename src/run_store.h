@@ -175,9 +175,10 @@ extern int	run_store_timeout_candidates(TimestampTz now, int limit,
 
 /*
  * The earliest lease expiry, due_at of a scheduled run, or run or execution
- * deadline of an open run; DT_NOEND if none.
+ * deadline of an open run after "after" (DT_NOBEGIN: of all); DT_NOEND if
+ * none.
  */
-extern TimestampTz run_store_next_deadline(void);
+extern TimestampTz run_store_next_deadline(TimestampTz after);
 
 /* ---- transitions of one run ---- */
 

@@ -316,17 +316,18 @@ schedule_tick(TimestampTz now, int max_schedules, ScheduleTickStats *stats)
 static SpiQuery plan_next_due;
 
 TimestampTz
-schedule_next_due(void)
+schedule_next_due(TimestampTz after)
 {
 	TimestampTz due = DT_NOEND;
+	Oid			types[1] = {TIMESTAMPTZOID};
+	Datum		values[1] = {TimestampTzGetDatum(after)};
 
 	SPI_connect();
 	spi_run_sql(&plan_next_due,
-						   "SELECT next_due FROM sched.schedules"
-						   " WHERE next_due IS NOT NULL"
-						   " ORDER BY next_due LIMIT 1",
-						   0, NULL,
-			 NULL, NULL, false, 1);
+				"SELECT next_due FROM sched.schedules"
+				" WHERE next_due > $1"
+				" ORDER BY next_due LIMIT 1",
+				1, types, values, NULL, false, 1);
 	if (SPI_processed > 0)
 	{
 		bool		isnull;
