@@ -47,6 +47,8 @@ PG_FUNCTION_INFO_V1(sched_cancel_workflow);
 PG_FUNCTION_INFO_V1(sched_terminate_workflow);
 PG_FUNCTION_INFO_V1(sched_describe_workflow);
 PG_FUNCTION_INFO_V1(sched_expire_leases);
+PG_FUNCTION_INFO_V1(sched_complete_runs);
+PG_FUNCTION_INFO_V1(sched_fail_runs);
 
 /* A report of one run: run_close() on behalf of caller. */
 static void
@@ -334,4 +336,262 @@ sched_expire_leases(PG_FUNCTION_ARGS)
 	n = run_close_expire(GetCurrentTransactionStartTimestamp());
 	priv_exit(&ps);
 	PG_RETURN_INT32(n);
+}
+
+/* ---- batched reports ---- */
+
+/*
+ * The elements of a one-dimensional array argument (NULL elements kept),
+ * or nothing when the argument is NULL.  Refuses more than SCHED_BATCH_MAX.
+ */
+static int
+array_arg(FunctionCallInfo fcinfo, int n, const char *name, Oid elemtype,
+		  Datum **elems, bool **nulls)
+{
+	ArrayType  *arr;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			nelems;
+
+	*elems = NULL;
+	*nulls = NULL;
+	if (PG_NARGS() <= n || PG_ARGISNULL(n))
+		return -1;
+	arr = PG_GETARG_ARRAYTYPE_P(n);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for %s: expected a one-dimensional array, found %d dimensions",
+						name, ARR_NDIM(arr))));
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, elems,
+					  nulls, &nelems);
+	if (nelems > SCHED_BATCH_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for %s: %d elements are more than the limit of %d",
+						name, nelems, SCHED_BATCH_MAX),
+				 errhint("Split the batch into calls of at most %d runs.",
+						 SCHED_BATCH_MAX)));
+	return nelems;
+}
+
+/* A parallel array must have one element per run id. */
+static void
+check_same_length(const char *name, int n, int nrun_ids)
+{
+	if (n >= 0 && n != nrun_ids)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for %s: it has %d elements, but run_ids has %d",
+						name, n, nrun_ids),
+				 errhint("Pass one element per run id, in the same order, or NULL.")));
+}
+
+/* The refusal of one element before the close path: caught as an error. */
+static ErrorData *
+element_error(const char *name, bool is_null, Jsonb *payload,
+			  const char *text, int max)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ErrorData  *volatile edata = NULL;
+
+	PG_TRY();
+	{
+		if (is_null)
+		{
+			if (strcmp(name, "error") == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid value for error: null is not allowed"),
+						 errhint("Pass the failure's message, or an empty string.")));
+			sched_null_error(name);
+		}
+		sched_check_payload(payload, name);
+		sched_check_length(text, name, max);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+	}
+	PG_END_TRY();
+	return edata;
+}
+
+/*
+ * The rows of a batched report: one per input element, in input order:
+ * run_id, status after the call (NULL when refused), and the SQLSTATE and
+ * message of the refusal.
+ */
+static void
+report_rows(ReturnSetInfo *rsinfo, Datum *run_ids, bool *id_nulls, int n,
+			RunOutcome *outcomes, ErrorData **errors)
+{
+	for (int i = 0; i < n; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = id_nulls[i] ? (Datum) 0 : run_ids[i];
+		nulls[0] = id_nulls[i];
+		if (errors[i] == NULL && outcomes[i].status != NULL)
+		{
+			values[1] = CStringGetTextDatum(outcomes[i].status);
+			nulls[2] = nulls[3] = true;
+		}
+		else
+		{
+			nulls[1] = true;
+			values[2] = CStringGetTextDatum(errors[i] ?
+											unpack_sql_state(errors[i]->sqlerrcode) :
+											"XX000");
+			values[3] = CStringGetTextDatum(errors[i] && errors[i]->message ?
+											errors[i]->message : "internal error");
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,
+							 nulls);
+	}
+}
+
+/*
+ * The close of the elements that passed their own checks, through
+ * run_close_many(); outcomes[i] and errors[i] are the caller's, by input
+ * position.
+ */
+static void
+close_batch(Datum *run_ids, int n, RunOutcome *outcomes, ErrorData **errors)
+{
+	pg_uuid_t  *ids = palloc(sizeof(pg_uuid_t) * Max(n, 1));
+	RunOutcome *os = palloc(sizeof(RunOutcome) * Max(n, 1));
+	ErrorData **es = palloc(sizeof(ErrorData *) * Max(n, 1));
+	int		   *pos = palloc(sizeof(int) * Max(n, 1));
+	int			m = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		if (errors[i] != NULL)
+			continue;
+		ids[m] = *DatumGetUUIDP(run_ids[i]);
+		os[m] = outcomes[i];
+		pos[m++] = i;
+	}
+	run_close_many(ids, os, m, es);
+	for (int k = 0; k < m; k++)
+	{
+		outcomes[pos[k]] = os[k];
+		errors[pos[k]] = es[k];
+	}
+}
+
+/*
+ * sched.complete_runs(run_ids uuid[], results jsonb[] DEFAULT NULL)
+ * RETURNS TABLE (run_id uuid, status text, sqlstate text, message text)
+ *
+ * sched.complete for each run, in one call: one row per element, in input
+ * order; a run's refusal is its row's sqlstate and message, and does not
+ * stop the others.
+ */
+Datum
+sched_complete_runs(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum	   *ids;
+	bool	   *id_nulls;
+	Datum	   *res = NULL;
+	bool	   *res_nulls = NULL;
+	int			n;
+	int			nres;
+	RunOutcome *outcomes;
+	ErrorData **errors;
+	PrivState	ps;
+	Oid			caller;
+
+	sched_arg_required(fcinfo, 0, "run_ids");
+	n = array_arg(fcinfo, 0, "run_ids", UUIDOID, &ids, &id_nulls);
+	nres = array_arg(fcinfo, 1, "results", JSONBOID, &res, &res_nulls);
+	check_same_length("results", nres, n);
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	outcomes = palloc0(sizeof(RunOutcome) * Max(n, 1));
+	errors = palloc0(sizeof(ErrorData *) * Max(n, 1));
+	caller = priv_enter(&ps);
+	for (int i = 0; i < n; i++)
+	{
+		Jsonb	   *result = (nres < 0 || res_nulls[i]) ? NULL :
+			DatumGetJsonbP(res[i]);
+
+		outcomes[i].kind = RUN_COMPLETED;
+		outcomes[i].result = result;
+		outcomes[i].caller = caller;
+		if (id_nulls[i] ||
+			(result != NULL && VARSIZE(result) > SCHED_PAYLOAD_MAX))
+			errors[i] = element_error(id_nulls[i] ? "run_id" : "result",
+									  id_nulls[i], result, NULL, 0);
+	}
+	close_batch(ids, n, outcomes, errors);
+	priv_exit(&ps);
+	report_rows(rsinfo, ids, id_nulls, n, outcomes, errors);
+	return (Datum) 0;
+}
+
+/*
+ * sched.fail_runs(run_ids uuid[], errors text[],
+ *				   non_retryable boolean[] DEFAULT NULL)
+ * RETURNS TABLE (run_id uuid, status text, sqlstate text, message text)
+ *
+ * sched.fail for each run: status 'scheduled' when its retry policy gave it
+ * another try, 'failed' when it closed.
+ */
+Datum
+sched_fail_runs(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum	   *ids;
+	bool	   *id_nulls;
+	Datum	   *errs;
+	bool	   *err_nulls;
+	Datum	   *nrs = NULL;
+	bool	   *nr_nulls = NULL;
+	int			n;
+	int			nerrs;
+	int			nnr;
+	RunOutcome *outcomes;
+	ErrorData **errors;
+	PrivState	ps;
+	Oid			caller;
+
+	sched_arg_required(fcinfo, 0, "run_ids");
+	sched_arg_required(fcinfo, 1, "errors");
+	n = array_arg(fcinfo, 0, "run_ids", UUIDOID, &ids, &id_nulls);
+	nerrs = array_arg(fcinfo, 1, "errors", TEXTOID, &errs, &err_nulls);
+	check_same_length("errors", nerrs, n);
+	nnr = array_arg(fcinfo, 2, "non_retryable", BOOLOID, &nrs, &nr_nulls);
+	check_same_length("non_retryable", nnr, n);
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	outcomes = palloc0(sizeof(RunOutcome) * Max(n, 1));
+	errors = palloc0(sizeof(ErrorData *) * Max(n, 1));
+	caller = priv_enter(&ps);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *error = err_nulls[i] ? NULL : TextDatumGetCString(errs[i]);
+
+		outcomes[i].kind = RUN_FAILED;
+		outcomes[i].error = error;
+		outcomes[i].non_retryable = nnr >= 0 && !nr_nulls[i] &&
+			DatumGetBool(nrs[i]);
+		outcomes[i].caller = caller;
+		if (id_nulls[i] || err_nulls[i] ||
+			strlen(error) > (size_t) SCHED_PAYLOAD_MAX)
+			errors[i] = element_error(id_nulls[i] ? "run_id" : "error",
+									  id_nulls[i] || err_nulls[i], NULL,
+									  error, SCHED_PAYLOAD_MAX);
+	}
+	close_batch(ids, n, outcomes, errors);
+	priv_exit(&ps);
+	report_rows(rsinfo, ids, id_nulls, n, outcomes, errors);
+	return (Datum) 0;
 }

@@ -61,7 +61,7 @@
  * Temporal), execution_deadline the start time + execution_timeout of the
  * whole workflow, all tries and cron runs.  A timeout closes the run
  * through the same steps as a worker's report (schedule lock, then run,
- * then schedule_run_closed), so pause_on_failure ("paused due to workflow
+ * then schedule_run_closed, run_close.c), so pause_on_failure ("paused due to workflow
  * timeout") applies to schedules' runs.
  *
  * Every transition is one UPDATE whose WHERE clause names the states it
@@ -457,7 +457,7 @@ static SpiQuery q_terminate_schedule_runs = {
 };
 
 /*
- * queue_start_run.  ON CONFLICT DO NOTHING without a conflict target: every
+ * run_store_start.  ON CONFLICT DO NOTHING without a conflict target: every
  * unique index is an arbiter, partial ones included when the new row
  * satisfies their predicate, so one statement covers both "the workflow id
  * has an open run" (executions_open_workflow_id) and "this nominal time was

@@ -6,7 +6,7 @@
  *
  * Each function validates all of its input before it touches a table
  * (SEMANTICS.md 6), locks the schedule's row, makes its change, and then
- * lets the processing core (schedule_process in schedule.c) act on it at
+ * lets the processing core (schedule_process in schedule_process.c) act on it at
  * once in the caller's transaction: a trigger or a backfill starts what
  * its overlap policy allows before the function returns, and next_due is
  * always recomputed in one place.  Every change that can move next_due

@@ -338,7 +338,7 @@ static const char *const retry_keys[] = {
 
 /*
  * Reads a retry policy; returns its canonical form and, when out is not
- * NULL, the values (sched.start_workflow validates with it, and workflow.c
+ * NULL, the values (sched.start_workflow validates with it, and run_policy.c
  * reads stored canonical policies back with it to compute a backoff).
  */
 /* The largest backoff coefficient: 1e308, below DBL_MAX. */

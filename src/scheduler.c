@@ -69,7 +69,7 @@
  * tick; transactions allocate in their own contexts.
  *
  * Crashes: every action is written in the transaction that advances its
- * schedule's cursor (schedule.c), and a unique index on (schedule_id,
+ * schedule's cursor (schedule_process.c), and a unique index on (schedule_id,
  * nominal_time) of scheduled runs backs that up, so a crash at any point
  * neither loses nor duplicates a nominal time: after the restart the
  * cursor still points at the first time not acted on, and the catch-up

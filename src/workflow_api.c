@@ -51,7 +51,9 @@
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/tuplestore.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
@@ -65,6 +67,7 @@
 #include "sched_limits.h"
 #include "schedule_json.h"
 #include "sql_args.h"
+#include "subxact.h"
 
 /* Durations above this are refused, as everywhere in pg_sched. */
 #define MAX_DURATION_USECS		JSONIN_MAX_DURATION_USEC
@@ -96,6 +99,7 @@ static const char *const conflict_names[] = {
 /* A cron_schedule read into a one-part Spec (which points into it). */
 PG_FUNCTION_INFO_V1(sched_start_workflow);
 PG_FUNCTION_INFO_V1(sched_signal_workflow);
+PG_FUNCTION_INFO_V1(sched_start_workflows);
 
 /* ---- arguments ---- */
 
@@ -434,5 +438,183 @@ sched_signal_workflow(PG_FUNCTION_ARGS)
 	caller = priv_enter(&ps);
 	run_store_signal(workflow_id, signal, payload, caller);
 	priv_exit(&ps);
+	PG_RETURN_VOID();
+}
+
+/* ---- many starts in one call ---- */
+
+/* The keys of an element of sched.start_workflows: the parameters' names. */
+static const char *const start_keys[] = {
+	"workflow", "id", "task_queue", "args", "cron_schedule", "start_delay",
+	"id_reuse_policy", "id_conflict_policy", "execution_timeout",
+	"run_timeout", "retry_policy", "memo", NULL
+};
+
+/* The SQL type of each parameter: 't' text, 'j' jsonb, 'i' interval. */
+static const char start_types[] = "tttjtittiijj";
+
+#define START_NARGS		12
+
+/* One element, read into the arguments of sched.start_workflow. */
+typedef struct StartItem
+{
+	Datum		args[START_NARGS];
+	bool		nulls[START_NARGS];
+} StartItem;
+
+/*
+ * Reads element "path" (an object whose keys are start_workflow's
+ * parameter names; JSON null or a missing key: the parameter's default).
+ * Type errors are the item's errors, as a cast of the argument would be.
+ */
+static void
+start_item_read(const JsonbValue *v, const char *path, StartItem *item)
+{
+	JsonItem   *members;
+	int			n;
+
+	for (int k = 0; k < START_NARGS; k++)
+		item->nulls[k] = true;
+	if (!jsonin_is_container(v, false))
+		jsonin_type_error(path, "an object", v);
+	n = jsonin_items(v, &members);
+	for (int m = 0; m < n; m++)
+	{
+		int			k = jsonin_key_index(members[m].key, start_keys, path);
+		JsonbValue *val = &members[m].value;
+		char	   *kpath = psprintf("%s.%s", path, start_keys[k]);
+
+		if (val->type == jbvNull)
+			continue;
+		if (start_types[k] == 'j')
+			item->args[k] = JsonbPGetDatum(JsonbValueToJsonb(val));
+		else
+		{
+			char	   *s;
+
+			if (val->type != jbvString)
+				jsonin_type_error(kpath, "a string", val);
+			s = pnstrdup(val->val.string.val, val->val.string.len);
+			if (start_types[k] == 't')
+				item->args[k] = CStringGetTextDatum(s);
+			else
+				item->args[k] = DirectFunctionCall3(interval_in,
+													CStringGetDatum(s),
+													ObjectIdGetDatum(InvalidOid),
+													Int32GetDatum(-1));
+		}
+		item->nulls[k] = false;
+	}
+}
+
+/* sched.start_workflow on one element's arguments. */
+static pg_uuid_t
+start_item_run(const StartItem *item)
+{
+	LOCAL_FCINFO(fc, START_NARGS);
+
+	InitFunctionCallInfoData(*fc, NULL, START_NARGS, InvalidOid, NULL, NULL);
+	for (int k = 0; k < START_NARGS; k++)
+	{
+		fc->args[k].value = item->args[k];
+		fc->args[k].isnull = item->nulls[k];
+	}
+	return *DatumGetUUIDP(sched_start_workflow(fc));
+}
+
+typedef struct StartsArgs
+{
+	JsonItem   *elems;
+	int			n;
+	int			only;			/* -1: every element; else this one */
+	pg_uuid_t  *run_ids;
+} StartsArgs;
+
+static void
+starts_fn(void *arg)
+{
+	StartsArgs *a = (StartsArgs *) arg;
+
+	for (int i = 0; i < a->n; i++)
+	{
+		StartItem	item;
+
+		if (a->only >= 0 && i != a->only)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		start_item_read(&a->elems[i].value, psprintf("starts[%d]", i),
+						&item);
+		a->run_ids[i] = start_item_run(&item);
+	}
+}
+
+/*
+ * sched.start_workflows(starts jsonb)
+ * RETURNS TABLE (ordinality integer, run_id uuid, sqlstate text,
+ *				  message text)
+ *
+ * sched.start_workflow for each element of the array starts, in order, with
+ * the same checks and id policies; one row per element (ordinality from 1),
+ * with the run id, or the SQLSTATE and message of its refusal.  The whole
+ * array runs in one subtransaction; only when an element fails is it done
+ * again element by element, each in its own, so that a refusal never undoes
+ * the others.
+ */
+Datum
+sched_start_workflows(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Jsonb	   *starts = sched_arg_jsonb(fcinfo, 0, "starts");
+	JsonbValue	root;
+	StartsArgs	args;
+	ErrorData **errors;
+	ErrorData  *edata;
+
+	jsonin_root_value(starts, &root);
+	if (!jsonin_is_container(&root, true))
+		jsonin_type_error("starts", "an array", &root);
+	args.n = jsonin_items(&root, &args.elems);
+	if (args.n > SCHED_BATCH_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for starts: %d elements are more than the limit of %d",
+						args.n, SCHED_BATCH_MAX),
+				 errhint("Split the batch into calls of at most %d starts.",
+						 SCHED_BATCH_MAX)));
+	args.run_ids = palloc0(sizeof(pg_uuid_t) * Max(args.n, 1));
+	args.only = -1;
+	errors = palloc0(sizeof(ErrorData *) * Max(args.n, 1));
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	edata = sched_try_subxact(starts_fn, &args);
+	if (edata != NULL)
+	{
+		FreeErrorData(edata);
+		for (int i = 0; i < args.n; i++)
+		{
+			args.only = i;
+			errors[i] = sched_try_subxact(starts_fn, &args);
+		}
+	}
+	for (int i = 0; i < args.n; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = Int32GetDatum(i + 1);
+		if (errors[i] == NULL)
+		{
+			values[1] = UUIDPGetDatum(&args.run_ids[i]);
+			nulls[2] = nulls[3] = true;
+		}
+		else
+		{
+			nulls[1] = true;
+			values[2] = CStringGetTextDatum(unpack_sql_state(errors[i]->sqlerrcode));
+			values[3] = CStringGetTextDatum(errors[i]->message);
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,
+							 nulls);
+	}
 	PG_RETURN_VOID();
 }
