@@ -46,6 +46,7 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "optimizer/cost.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -160,6 +161,20 @@ priv_enter(PrivState *ps)
 	if (SessionReplicationRole != SESSION_REPLICATION_ROLE_ORIGIN)
 		(void) set_config_option("session_replication_role", "origin",
 								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
+
+	/*
+	 * Our statements are index lookups, planned once and kept (generic
+	 * plans, spi_query.h).  On the statistics of an empty table (a fresh
+	 * install, a TRUNCATE, before autovacuum's first ANALYZE) a sequential
+	 * scan costs nothing, and the plan kept was one: every start looked up
+	 * the open run of its workflow id by scanning the table, so each call
+	 * of a session was slower than the last (bench/enqueue.sh).  As in the
+	 * scheduler, no plan of ours is a sequential scan where an index serves.
+	 */
+	if (enable_seqscan)
+		(void) set_config_option("enable_seqscan", "off",
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 								 true, 0, false);
 	return caller;
 }

@@ -771,7 +771,7 @@ make_pending(SpiQuery *q, TimestampTz now)
 	{
 		char	   *task_queue = spi_text(i, 1);
 
-		Async_Notify(RUN_NOTIFY_CHANNEL, task_queue);
+		scheduler_notify_at_commit(task_queue);
 		pfree(task_queue);
 	}
 	return (int) n;
@@ -841,7 +841,7 @@ run_store_start(const RunStart *rs, pg_uuid_t *run_id)
 		if (run_id != NULL)
 			*run_id = *DatumGetUUIDP(spi_datum(0, 1, &isnull));
 		if (rs->pending)
-			Async_Notify(RUN_NOTIFY_CHANNEL, rs->task_queue);
+			scheduler_notify_at_commit(rs->task_queue);
 		/* a due_at to wait for, or a deadline, is a new deadline */
 		if (!rs->pending || rs->run_timeout_us > 0 ||
 			rs->execution_timeout_us > 0)
@@ -917,7 +917,7 @@ run_store_start_batch(const RunStart *runs, int n, TimestampTz now,
 			*deadlines = true;
 		/* NOTIFY keeps one of each payload per transaction anyway */
 		if (last_queue == NULL || strcmp(last_queue, rs->task_queue) != 0)
-			Async_Notify(RUN_NOTIFY_CHANNEL, rs->task_queue);
+			scheduler_notify_at_commit(rs->task_queue);
 		last_queue = rs->task_queue;
 	}
 	/* due now, never ahead of the real clock: as run_store_start() */
@@ -965,7 +965,7 @@ run_store_start_backfill(const RunStart *proto, Datum *wf, Datum *nominal,
 	SPI_finish();
 	if (inserted > 0)
 	{
-		Async_Notify(RUN_NOTIFY_CHANNEL, proto->task_queue);
+		scheduler_notify_at_commit(proto->task_queue);
 		/* their run and execution deadlines are new deadlines */
 		if (proto->run_timeout_us > 0 || proto->execution_timeout_us > 0)
 			scheduler_wake_at_commit();
@@ -1425,7 +1425,7 @@ run_store_signal(const char *workflow_id, const char *signal,
 	if (delayed)
 	{
 		/* SEMANTICS.md 7: a signal ends the start delay */
-		Async_Notify(RUN_NOTIFY_CHANNEL, spi_text(0, 1));
+		scheduler_notify_at_commit(spi_text(0, 1));
 		scheduler_wake_at_commit();
 	}
 	SPI_finish();
@@ -1512,6 +1512,28 @@ run_store_purge_closed(TimestampTz closed_before, int limit)
 	values[1] = Int32GetDatum(limit);
 	SPI_connect();
 	n = spi_run(&q_purge_closed, values, NULL, false, 0);
+	SPI_finish();
+	return (int) n;
+}
+
+/*
+ * Every task queue with pending runs gets a notification (the relay of
+ * notifications overflowed: which queues it lost is not known).
+ */
+static SpiQuery q_pending_queues = {
+	.sql = "SELECT DISTINCT task_queue FROM sched.executions"
+	" WHERE status = 'pending'",
+};
+
+int
+run_store_notify_pending_queues(void)
+{
+	uint64		n;
+
+	SPI_connect();
+	n = spi_run(&q_pending_queues, NULL, NULL, true, 0);
+	for (uint64 i = 0; i < n; i++)
+		Async_Notify(SCHEDULER_NOTIFY_CHANNEL, spi_text(i, 1));
 	SPI_finish();
 	return (int) n;
 }

@@ -24,8 +24,6 @@
 #include "utils/tuplestore.h"
 #include "utils/uuid.h"
 
-/* The channel of NOTIFY sched_tasks (payload: the task queue). */
-#define RUN_NOTIFY_CHANNEL		"sched_tasks"
 /* The statuses of an open run, as an SQL list. */
 #define RUN_OPEN_STATES			"('scheduled', 'pending', 'running')"
 
@@ -100,8 +98,8 @@ typedef struct RunRow
 /* ---- starts ---- */
 
 /*
- * Inserts a run and, when it is pending, sends NOTIFY sched_tasks with the
- * task queue as payload.  Returns false and inserts nothing when the
+ * Inserts a run and, when it is pending, has NOTIFY sched_tasks sent with
+ * the task queue as payload (scheduler_notify_at_commit).  Returns false and inserts nothing when the
  * workflow id already has an open run or the schedule's nominal time was
  * already started (the unique indexes of sched.executions).
  */
@@ -283,6 +281,9 @@ extern bool run_store_heartbeat(const pg_uuid_t *run_id, Jsonb *details,
 extern int	run_store_expire_leases(TimestampTz now);
 extern int	run_store_promote_scheduled(TimestampTz now);
 extern int	run_store_purge_closed(TimestampTz closed_before, int limit);
+
+/* NOTIFY sched_tasks for every task queue that has pending runs. */
+extern int	run_store_notify_pending_queues(void);
 
 /* ---- the errors of lookups ---- */
 

@@ -88,6 +88,7 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "commands/async.h"
 #include "catalog/pg_extension.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
@@ -142,7 +143,8 @@ typedef enum SchedulerStep
 	STEP_PURGE_SCHEDULES,
 	STEP_PURGE_RUNS,
 	STEP_NEXT_DEADLINE,
-	STEP_LATER_DEADLINE
+	STEP_LATER_DEADLINE,
+	STEP_RELAY
 } SchedulerStep;
 
 typedef enum StepResult
@@ -304,6 +306,8 @@ step_activity(SchedulerStep step)
 		case STEP_NEXT_DEADLINE:
 		case STEP_LATER_DEADLINE:
 			return "finding the next due time";
+		case STEP_RELAY:
+			return "notifying workers of pending runs";
 	}
 	return "working";
 }
@@ -360,6 +364,26 @@ extension_current(void)
 }
 
 /*
+ * The notifications that backends handed over at their commits
+ * (scheduler_notify_at_commit): one NOTIFY per task queue, in this
+ * transaction.  Returns how many queues.
+ */
+static int
+relay_notifications(void)
+{
+	char	   *buf = palloc(WORKER_RELAY_BYTES);
+	bool		overflow;
+	int			len = worker_slot_take_relay(buf, &overflow);
+	int			n = 0;
+
+	for (int off = 0; off < len; off += strlen(buf + off) + 1, n++)
+		Async_Notify(SCHEDULER_NOTIFY_CHANNEL, buf + off);
+	if (overflow)
+		n += run_store_notify_pending_queues();
+	return n;
+}
+
+/*
  * Runs one step in its own transaction.  *result gets the step's count, or
  * for STEP_NEXT_DEADLINE the deadline.
  */
@@ -402,6 +426,9 @@ scheduler_run_step(SchedulerStep step, TimestampTz now, int64 *result)
 				case STEP_NEXT_DEADLINE:
 					*result = Min(schedule_due_real(schedule_next_due(DT_NOBEGIN)),
 								  run_store_next_deadline(DT_NOBEGIN));
+					break;
+				case STEP_RELAY:
+					*result = relay_notifications();
 					break;
 				case STEP_LATER_DEADLINE:
 					/* now is real time; next_due is on the schedules' clock */
@@ -667,7 +694,9 @@ scheduler_tick(void)
 }
 
 /*
- * Sleeps timeout_ms or until the latch is set.  Linux lets a timed wait
+ * Sleeps timeout_ms or until the latch is set, unless it was set only to
+ * relay notifications (scheduler_notify_at_commit): those are sent and the
+ * sleep goes on towards the same deadline.  Linux lets a timed wait
  * overrun by up to 0.1% of its length (select_estimate_accuracy(): 1 ms for
  * a second), so a sleep towards a due time stops PRECISE_MARGIN_MS short of
  * it and sleeps the rest again, which overruns by microseconds.  What is
@@ -676,22 +705,49 @@ scheduler_tick(void)
 static void
 scheduler_sleep(long timeout_ms)
 {
-	if (sleep_deadline != 0 && timeout_ms > 2 * PRECISE_MARGIN_MS)
-	{
-		int			rc;
-		TimestampTz now;
+	TimestampTz end = sleep_deadline != 0 ? sleep_deadline :
+		sched_real_now() + (int64) timeout_ms * 1000;
 
+	for (;;)
+	{
+		TimestampTz now = sched_real_now();
+		long		ms;
+		int			rc;
+		bool		last;
+		bool		relay;
+		bool		failed = false;
+		int64		n;
+
+		if (now >= end)
+			return;
+		ms = (long) ((end - now + 999) / 1000);
+		last = !(sleep_deadline != 0 && ms > 2 * PRECISE_MARGIN_MS);
+		if (!last)
+			ms -= PRECISE_MARGIN_MS;
 		rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					   timeout_ms - PRECISE_MARGIN_MS, PG_WAIT_EXTENSION);
-		if (rc & WL_LATCH_SET)
+					   ms, PG_WAIT_EXTENSION);
+		if (!(rc & WL_LATCH_SET))
+		{
+			/* the sleep ends, or (near a due time) sleeps the rest */
+			if (last)
+				return;
+			continue;
+		}
+
+		/*
+		 * Woken only to relay notifications: relay them and sleep on until
+		 * the same deadline, without a tick (which would cost every
+		 * producer's commit a look at the deadlines).
+		 */
+		ResetLatch(MyLatch);
+		if (worker_slot_take_wake(&relay) || !relay || ConfigReloadPending ||
+			ProcDiePending || InterruptPending)
 			return;
-		now = sched_real_now();
-		if (now >= sleep_deadline)
+		MemoryContextReset(tick_cxt);
+		(void) run_step(STEP_RELAY, sched_real_now(), &n, &failed);
+		if (failed)
 			return;
-		timeout_ms = (long) ((sleep_deadline - now + 999) / 1000);
 	}
-	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					 timeout_ms, PG_WAIT_EXTENSION);
 }
 
 /* Session settings that no database or role default may change for us. */
@@ -782,6 +838,17 @@ pg_sched_scheduler_main(Datum main_arg)
 
 		MemoryContextReset(tick_cxt);
 		MemoryContextSwitchTo(tick_cxt);
+
+		/* the tick happens now: a wake request is served */
+		{
+			bool		relay;
+			bool		failed = false;
+			int64		n;
+
+			(void) worker_slot_take_wake(&relay);
+			if (relay && !RecoveryInProgress())
+				(void) run_step(STEP_RELAY, sched_real_now(), &n, &failed);
+		}
 
 		sleep_deadline = 0;
 		if (RecoveryInProgress())

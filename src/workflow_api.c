@@ -195,10 +195,11 @@ uuid_string(const pg_uuid_t *id)
  *
  * Every argument is checked, in order, before anything is read or stored
  * (SEMANTICS.md 6).  Returns the run id: of the new run, or of the open
- * one under use_existing.
+ * one under use_existing.  caller: the caller when already inside the
+ * owner's section (sched.start_workflows), else InvalidOid (enter it here).
  */
-Datum
-sched_start_workflow(PG_FUNCTION_ARGS)
+static Datum
+start_workflow_as(FunctionCallInfo fcinfo, Oid caller)
 {
 	char	   *workflow = sched_arg_name(fcinfo, 0, "workflow", SCHED_NAME_MAX);
 	char	   *id = sched_arg_name(fcinfo, 1, "id", SCHED_NAME_MAX);
@@ -217,7 +218,7 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 	RunStart	rs;
 	pg_uuid_t	run_id;
 	PrivState	ps;
-	Oid			caller;
+	bool		entered;
 
 	if (!PG_ARGISNULL(3))
 	{
@@ -329,7 +330,9 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 	}
 
 	/* the run belongs to the caller */
-	caller = priv_enter(&ps);
+	entered = !OidIsValid(caller);
+	if (entered)
+		caller = priv_enter(&ps);
 	rs.owner = priv_role_name(caller);
 
 	/*
@@ -366,7 +369,8 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 							 errhint("Pass id_conflict_policy => 'use_existing' to get the open run, or 'terminate_existing' to replace it.")));
 					break;
 				case CONFLICT_USE_EXISTING:
-					priv_exit(&ps);
+					if (entered)
+						priv_exit(&ps);
 					PG_RETURN_UUID_P(memcpy(palloc(sizeof(pg_uuid_t)),
 											&open_run, sizeof(pg_uuid_t)));
 				case CONFLICT_TERMINATE_EXISTING:
@@ -410,10 +414,17 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 		if (run_store_start(&rs, &run_id))
 			break;
 	}
-	priv_exit(&ps);
+	if (entered)
+		priv_exit(&ps);
 
 	PG_RETURN_UUID_P(memcpy(palloc(sizeof(pg_uuid_t)), &run_id,
 							sizeof(pg_uuid_t)));
+}
+
+Datum
+sched_start_workflow(PG_FUNCTION_ARGS)
+{
+	return start_workflow_as(fcinfo, InvalidOid);
 }
 
 /*
@@ -507,9 +518,9 @@ start_item_read(const JsonbValue *v, const char *path, StartItem *item)
 	}
 }
 
-/* sched.start_workflow on one element's arguments. */
+/* sched.start_workflow on one element's arguments, for caller. */
 static pg_uuid_t
-start_item_run(const StartItem *item)
+start_item_run(const StartItem *item, Oid caller)
 {
 	LOCAL_FCINFO(fc, START_NARGS);
 
@@ -519,7 +530,7 @@ start_item_run(const StartItem *item)
 		fc->args[k].value = item->args[k];
 		fc->args[k].isnull = item->nulls[k];
 	}
-	return *DatumGetUUIDP(sched_start_workflow(fc));
+	return *DatumGetUUIDP(start_workflow_as(fc, caller));
 }
 
 typedef struct StartsArgs
@@ -527,6 +538,7 @@ typedef struct StartsArgs
 	JsonItem   *elems;
 	int			n;
 	int			only;			/* -1: every element; else this one */
+	Oid			caller;
 	pg_uuid_t  *run_ids;
 } StartsArgs;
 
@@ -544,7 +556,7 @@ starts_fn(void *arg)
 		CHECK_FOR_INTERRUPTS();
 		start_item_read(&a->elems[i].value, psprintf("starts[%d]", i),
 						&item);
-		a->run_ids[i] = start_item_run(&item);
+		a->run_ids[i] = start_item_run(&item, a->caller);
 	}
 }
 
@@ -569,6 +581,7 @@ sched_start_workflows(PG_FUNCTION_ARGS)
 	StartsArgs	args;
 	ErrorData **errors;
 	ErrorData  *edata;
+	PrivState	ps;
 
 	jsonin_root_value(starts, &root);
 	if (!jsonin_is_container(&root, true))
@@ -586,6 +599,8 @@ sched_start_workflows(PG_FUNCTION_ARGS)
 	errors = palloc0(sizeof(ErrorData *) * Max(args.n, 1));
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	/* the owner's section once for the batch (an abort inside restores it) */
+	args.caller = priv_enter(&ps);
 	edata = sched_try_subxact(starts_fn, &args);
 	if (edata != NULL)
 	{
@@ -596,6 +611,7 @@ sched_start_workflows(PG_FUNCTION_ARGS)
 			errors[i] = sched_try_subxact(starts_fn, &args);
 		}
 	}
+	priv_exit(&ps);
 	for (int i = 0; i < args.n; i++)
 	{
 		Datum		values[4];
