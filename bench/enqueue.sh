@@ -4,7 +4,11 @@
 # same width into a plain table (the baseline) in the same cluster, and the
 # bulk form sched.start_workflows (500 starts per call) next to a bulk INSERT.
 # Then the same session calling start_workflow 4 x 2,000 times on a freshly
-# emptied queue (each block should take what the first took).  As root, with
+# emptied queue (each block should take what the first took), and the
+# batched close at 8 connections: claim 50 (sched.poll), complete them in
+# one statement, with sched.complete_runs and with sched.complete over
+# unnest() (what a client had before), next to the bare SQL of the same
+# claim and close on a copy of the table.  As root, with
 # the extension installed into PG_CONFIG's PostgreSQL:
 #
 #   bash bench/enqueue.sh            10 s per figure
@@ -48,6 +52,7 @@ as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$work/server.log" -w -t 60 start >/d
 PSQL=("$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$sock" -U postgres -d bench)
 "$PG_BIN/psql" -X -q -h "$sock" -U postgres -d postgres -c "CREATE DATABASE bench" >/dev/null
 "${PSQL[@]}" -c "CREATE EXTENSION pg_sched"
+"${PSQL[@]}" -f bench/sql/setup.sql >/dev/null
 "${PSQL[@]}" <<'EOF'
 CREATE TABLE base (id bigserial PRIMARY KEY, workflow_id text NOT NULL,
                    workflow text, task_queue text, args jsonb, status text,
@@ -114,3 +119,38 @@ DO $$ BEGIN FOR i IN 1..2000 LOOP PERFORM sched.start_workflow('Noop', 's2-' || 
 DO $$ BEGIN FOR i IN 1..2000 LOOP PERFORM sched.start_workflow('Noop', 's3-' || i, 'fresh-q'); END LOOP; END $$;
 DO $$ BEGIN FOR i IN 1..2000 LOOP PERFORM sched.start_workflow('Noop', 's4-' || i, 'fresh-q'); END LOOP; END $$;
 EOF
+
+# ---- batched close: claim 50, complete them in one statement, 8 connections ----
+cat >"$work/batch_runs.sql" <<'EOF'
+SELECT coalesce(string_agg(run_id::text, ','), '') AS ids FROM sched.poll('qq', 'pgbench', 50) \gset
+SELECT count(*) FROM sched.complete_runs(string_to_array(':ids', ',')::uuid[]);
+EOF
+cat >"$work/batch_unnest.sql" <<'EOF'
+SELECT coalesce(string_agg(run_id::text, ','), '') AS ids FROM sched.poll('qq', 'pgbench', 50) \gset
+SELECT count(sched.complete(id)) FROM unnest(string_to_array(':ids', ',')::uuid[]) id;
+EOF
+cat >"$work/batch_base.sql" <<'EOF'
+WITH c AS (UPDATE bench.q_base e SET status = 'running', attempt = e.attempt + 1, worker = 'pgbench', started_at = coalesce(e.started_at, now()), lease_expires_at = now() + interval '30 seconds', lease_duration = interval '30 seconds' WHERE e.run_id = ANY (ARRAY(SELECT run_id FROM bench.q_base WHERE task_queue = 'qq' AND status = 'pending' AND due_at <= now() ORDER BY due_at LIMIT 50 FOR NO KEY UPDATE SKIP LOCKED)) RETURNING e.run_id) SELECT coalesce(string_agg(run_id::text, ','), '') AS ids FROM c \gset
+UPDATE bench.q_base SET status = 'completed', closed_at = now(), lease_expires_at = NULL, result = NULL, error = NULL, error_type = NULL WHERE run_id = ANY (string_to_array(':ids', ',')::uuid[]) AND status = 'running';
+EOF
+chown postgres: "$work"/*.sql
+fill()
+{
+	if [ "$1" = sched.executions ]; then
+		"${PSQL[@]}" -c "TRUNCATE sched.executions" >/dev/null
+	else
+		"${PSQL[@]}" -c "SELECT bench.copy_of('sched.executions', '$1')" >/dev/null
+	fi
+	"${PSQL[@]}" -c "SELECT bench.insert_runs('$1', 400000, 'q', now() - interval '1 second', 'start', 1000, 'qq')" \
+		-c "VACUUM ANALYZE $1" >/dev/null
+}
+fill sched.executions
+a=$(tps "$work/batch_runs.sql" 8)
+fill sched.executions
+u=$(tps "$work/batch_unnest.sql" 8)
+fill bench.q_base
+b=$(tps "$work/batch_base.sql" 8)
+printf '%-44s %12.0f %12.0f %7.2f\n' "claim 50 + complete_runs, 8 conn (runs/s)" \
+	"$(awk "BEGIN { print $a * 50 }")" "$(awk "BEGIN { print $b * 50 }")" "$(awk "BEGIN { print $a / $b }")"
+printf '%-44s %12.0f %12.0f %7.2f\n' "claim 50 + complete over unnest, 8 conn" \
+	"$(awk "BEGIN { print $u * 50 }")" "$(awk "BEGIN { print $b * 50 }")" "$(awk "BEGIN { print $u / $b }")"

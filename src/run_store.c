@@ -931,6 +931,163 @@ run_store_start_batch(const RunStart *runs, int n, TimestampTz now,
 	SPI_finish();
 }
 
+/*
+ * Many starts of sched.start_workflow in one INSERT (run_store_start_many):
+ * the rows run_store_start() writes for starts without cron_schedule, in
+ * input order, so that of two rows with one workflow id the first is
+ * inserted and the second left out (ON CONFLICT DO NOTHING, as for an id
+ * with an open run before).
+ */
+static SpiQuery q_start_many = {
+	.sql =
+	"INSERT INTO sched.executions"
+	"  (run_id, workflow_id, workflow, task_queue, args, memo, start_kind,"
+	"   scheduled_at, overlap_tracked, due_at, status, retry_policy,"
+	"   run_timeout, execution_timeout, run_deadline, execution_deadline,"
+	"   start_delay, owner)"
+	" SELECT pg_catalog.gen_random_uuid(), u.wf, u.w, u.q,"
+	"        coalesce(u.a, '[]'::jsonb), u.m, 'start', u.sa, false, u.d, u.st,"
+	"        u.r, u.rt, u.et, u.d + u.rt, u.ed, u.sd, u.o::name"
+	"   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+	"        pg_catalog.unnest($3), pg_catalog.unnest($4),"
+	"        pg_catalog.unnest($5), pg_catalog.unnest($6),"
+	"        pg_catalog.unnest($7), pg_catalog.unnest($8),"
+	"        pg_catalog.unnest($9), pg_catalog.unnest($10),"
+	"        pg_catalog.unnest($11), pg_catalog.unnest($12),"
+	"        pg_catalog.unnest($13), pg_catalog.unnest($14))"
+	"        WITH ORDINALITY AS u(wf, w, q, a, m, sa, d, st, r, rt, et, ed, sd, o, i)"
+	"  ORDER BY u.i"
+	" ON CONFLICT DO NOTHING"
+	" RETURNING run_id, workflow_id",
+	.nargs = 14,
+	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, JSONBARRAYOID,
+		JSONBARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID,
+		JSONBARRAYOID, INTERVALARRAYOID, INTERVALARRAYOID,
+	TIMESTAMPTZARRAYOID, INTERVALARRAYOID, TEXTARRAYOID},
+};
+
+static const RunStart *sort_runs;
+
+static int
+start_index_cmp(const void *a, const void *b)
+{
+	int			x = *(const int *) a;
+	int			y = *(const int *) b;
+	int			c = strcmp(sort_runs[x].workflow_id, sort_runs[y].workflow_id);
+
+	return c != 0 ? c : (x > y) - (x < y);
+}
+
+void
+run_store_start_many(const RunStart *runs, int n, bool *started,
+					 pg_uuid_t *run_ids)
+{
+	enum
+	{
+		WF, TYPE, QUEUE, ARGS, MEMO, SCHEDULED_AT, DUE, STATUS, RETRY, RUN_TO,
+		EXEC_TO, EXEC_DEADLINE, DELAY, OWNER, NCOLS
+	};
+	static const Oid elem_types[NCOLS] = {TEXTOID, TEXTOID, TEXTOID,
+		JSONBOID, JSONBOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, JSONBOID,
+	INTERVALOID, INTERVALOID, TIMESTAMPTZOID, INTERVALOID, TEXTOID};
+	Datum		values[NCOLS];
+	Datum	   *cols[NCOLS];
+	bool	   *nulls[NCOLS];
+	int		   *order;
+	TimestampTz now = sched_real_now();
+	bool		wake = false;
+	uint64		done;
+
+	if (n == 0)
+		return;
+	for (int c = 0; c < NCOLS; c++)
+	{
+		cols[c] = palloc(sizeof(Datum) * n);
+		nulls[c] = palloc0(sizeof(bool) * n);
+	}
+	for (int i = 0; i < n; i++)
+	{
+		const RunStart *rs = &runs[i];
+		TimestampTz deadline = rs->execution_deadline;
+
+		Assert(rs->cron_schedule == NULL && rs->schedule_id == NULL);
+		started[i] = false;
+		cols[WF][i] = CStringGetTextDatum(rs->workflow_id);
+		cols[TYPE][i] = CStringGetTextDatum(rs->workflow);
+		cols[QUEUE][i] = CStringGetTextDatum(rs->task_queue);
+		cols[ARGS][i] = PointerGetDatum(rs->args);
+		nulls[ARGS][i] = rs->args == NULL;
+		cols[MEMO][i] = PointerGetDatum(rs->memo);
+		nulls[MEMO][i] = rs->memo == NULL;
+		cols[SCHEDULED_AT][i] = TimestampTzGetDatum(rs->scheduled_at);
+		/* as run_store_start(): a pending run is claimable now */
+		cols[DUE][i] = TimestampTzGetDatum(rs->pending ?
+										   Min(rs->due_at, now) : rs->due_at);
+		cols[STATUS][i] = CStringGetTextDatum(rs->pending ? "pending" :
+											  "scheduled");
+		cols[RETRY][i] = PointerGetDatum(rs->retry_policy);
+		nulls[RETRY][i] = rs->retry_policy == NULL;
+		cols[RUN_TO][i] = interval_or_null(rs->run_timeout_us,
+										   &nulls[RUN_TO][i]);
+		cols[EXEC_TO][i] = interval_or_null(rs->execution_timeout_us,
+											&nulls[EXEC_TO][i]);
+		if (deadline == 0 && rs->execution_timeout_us > 0)
+			deadline = now + rs->execution_timeout_us;
+		cols[EXEC_DEADLINE][i] = TimestampTzGetDatum(deadline);
+		nulls[EXEC_DEADLINE][i] = rs->execution_timeout_us <= 0;
+		cols[DELAY][i] = PointerGetDatum(rs->start_delay);
+		nulls[DELAY][i] = rs->start_delay == NULL;
+		cols[OWNER][i] = rs->owner ? CStringGetTextDatum(rs->owner) : (Datum) 0;
+		nulls[OWNER][i] = rs->owner == NULL;
+	}
+	for (int c = 0; c < NCOLS; c++)
+		values[c] = spi_array(cols[c], nulls[c], n, elem_types[c]);
+
+	/* the input positions in the order of their ids, for the RETURNING */
+	order = palloc(sizeof(int) * n);
+	for (int i = 0; i < n; i++)
+		order[i] = i;
+	sort_runs = runs;
+	qsort(order, n, sizeof(int), start_index_cmp);
+
+	SPI_connect();
+	done = spi_run(&q_start_many, values, NULL, false, 0);
+	for (uint64 k = 0; k < done; k++)
+	{
+		bool		isnull;
+		char	   *wf = spi_text(k, 2);
+		int			lo = 0,
+					hi = n;
+
+		/* the first input position with this id */
+		while (lo < hi)
+		{
+			int			mid = (lo + hi) / 2;
+
+			if (strcmp(runs[order[mid]].workflow_id, wf) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < n && strcmp(runs[order[lo]].workflow_id, wf) == 0)
+		{
+			int			i = order[lo];
+			const RunStart *rs = &runs[i];
+
+			started[i] = true;
+			run_ids[i] = *DatumGetUUIDP(spi_datum(k, 1, &isnull));
+			if (rs->pending)
+				scheduler_notify_at_commit(rs->task_queue);
+			if (!rs->pending || rs->run_timeout_us > 0 ||
+				rs->execution_timeout_us > 0)
+				wake = true;
+		}
+	}
+	SPI_finish();
+	if (wake)
+		scheduler_wake_at_commit();
+}
+
 uint64
 run_store_start_backfill(const RunStart *proto, Datum *wf, Datum *nominal,
 						 Datum *actual, int n)

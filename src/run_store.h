@@ -115,6 +115,15 @@ extern void run_store_start_batch(const RunStart *runs, int n,
 								  TimestampTz now, bool *deadlines);
 
 /*
+ * Many starts of sched.start_workflow (no schedule, no cron_schedule) in
+ * one INSERT, in input order: started[i] tells which were inserted, with
+ * their run ids; the others (their workflow id has an open run, or came
+ * earlier in runs) are left for the caller.
+ */
+extern void run_store_start_many(const RunStart *runs, int n, bool *started,
+								 pg_uuid_t *run_ids);
+
+/*
  * allow_all backfill runs of one schedule's action: n pending, untracked
  * runs (workflow ids, nominal and actual times as arrays of text and
  * timestamptz datums) in one INSERT ... ON CONFLICT DO NOTHING; a workflow

@@ -185,7 +185,109 @@ uuid_string(const pg_uuid_t *id)
 											   UUIDPGetDatum(id)));
 }
 
-/* ---- SQL functions ---- */
+/* ---- starting ---- */
+
+/*
+ * Starts rs (checked, owned by caller) under the id policies, inside the
+ * owner's section: returns the new run's id, or the open run's under
+ * use_existing.  try_insert_first: allow_duplicate starts may insert
+ * before they look at the id's runs (false: that insert was just refused).
+ */
+static pg_uuid_t
+start_run(RunStart *rs, int reuse, int conflict, Oid caller,
+		  bool try_insert_first)
+{
+	/*
+	 * Start, or apply the policies to the runs the id already has.  Loops
+	 * only when a concurrent start of the same id won the insert.  Ids are
+	 * unique in the database across roles: an open run of a role the
+	 * caller may not act for is a conflict whatever the policy, and says
+	 * nothing more about that run.
+	 */
+	pg_uuid_t	run_id;
+	const char *id = rs->workflow_id;
+
+	for (bool first = try_insert_first;; first = false)
+	{
+		pg_uuid_t	open_run;
+		char	   *open_owner;
+		bool		terminated = false;
+
+		CHECK_FOR_INTERRUPTS();
+
+		/*
+		 * The common case first: allow_duplicate needs nothing of the id's
+		 * closed runs, and the insert itself refuses an id with an open run
+		 * (ON CONFLICT DO NOTHING); only then are the open run and the
+		 * conflict policy looked at.  One statement per start.
+		 */
+		if (first && reuse == REUSE_ALLOW_DUPLICATE &&
+			run_store_start(rs, &run_id))
+			break;
+		if (run_store_open_run(id, &open_run, NULL, &open_owner, NULL))
+		{
+			if (!priv_may_access(caller, open_owner))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("workflow execution already started: workflow id \"%s\" has an open run of another role",
+								id),
+						 errhint("Workflow ids are unique in the database, across roles; choose another id.")));
+			switch ((ConflictPolicy) conflict)
+			{
+				case CONFLICT_FAIL:
+					ereport(ERROR,
+							(errcode(ERRCODE_UNIQUE_VIOLATION),
+							 errmsg("workflow execution already started: workflow id \"%s\" has an open run",
+									id),
+							 errdetail("Its open run is %s.",
+									   uuid_string(&open_run)),
+							 errhint("Pass id_conflict_policy => 'use_existing' to get the open run, or 'terminate_existing' to replace it.")));
+					break;
+				case CONFLICT_USE_EXISTING:
+					return open_run;
+				case CONFLICT_TERMINATE_EXISTING:
+					run_close_workflow(id,
+									   "terminated by sched.start_workflow (id_conflict_policy terminate_existing)",
+									   true, caller);
+					terminated = true;
+					break;
+			}
+		}
+		if (!terminated && reuse != REUSE_ALLOW_DUPLICATE)
+		{
+			char	   *latest_owner = NULL;
+			char	   *latest = run_store_latest_status(id, &latest_owner);
+
+			/*
+			 * Another role's run: the policies that look at it refuse
+			 * whatever its status, which the caller may not learn.
+			 */
+			if (latest != NULL && reuse != REUSE_ALLOW_DUPLICATE &&
+				!priv_may_access(caller, latest_owner))
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("workflow id \"%s\" cannot be reused: its latest run belongs to another role and id_reuse_policy is %s",
+								id, reuse_names[reuse]),
+						 errhint("Workflow ids are unique in the database, across roles; choose another id.")));
+			if (latest != NULL && reuse == REUSE_REJECT_DUPLICATE)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("workflow id \"%s\" cannot be reused: id_reuse_policy is reject_duplicate",
+								id),
+						 errdetail("Its latest run closed as %s.", latest)));
+			if (latest != NULL && reuse == REUSE_ALLOW_DUPLICATE_FAILED_ONLY &&
+				strcmp(latest, "completed") == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNIQUE_VIOLATION),
+						 errmsg("workflow id \"%s\" cannot be reused: its latest run completed and id_reuse_policy is allow_duplicate_failed_only",
+								id),
+						 errhint("allow_duplicate_failed_only starts an id again only after a run that failed, timed out, or was canceled or terminated.")));
+		}
+		if (run_store_start(rs, &run_id))
+			break;
+	}
+	return run_id;
+}
 
 /*
  * sched.start_workflow(workflow text, id text, task_queue text, args jsonb,
@@ -197,9 +299,20 @@ uuid_string(const pg_uuid_t *id)
  * (SEMANTICS.md 6).  Returns the run id: of the new run, or of the open
  * one under use_existing.  caller: the caller when already inside the
  * owner's section (sched.start_workflows), else InvalidOid (enter it here).
+ * prep: only check the arguments and make the start into *prep.
  */
+/* ---- SQL functions ---- */
+
+/* A start checked and made by start_workflow_as(), not yet started. */
+typedef struct StartPrepared
+{
+	RunStart	rs;
+	int			reuse;
+	int			conflict;
+} StartPrepared;
+
 static Datum
-start_workflow_as(FunctionCallInfo fcinfo, Oid caller)
+start_workflow_as(FunctionCallInfo fcinfo, Oid caller, StartPrepared *prep)
 {
 	char	   *workflow = sched_arg_name(fcinfo, 0, "workflow", SCHED_NAME_MAX);
 	char	   *id = sched_arg_name(fcinfo, 1, "id", SCHED_NAME_MAX);
@@ -335,85 +448,16 @@ start_workflow_as(FunctionCallInfo fcinfo, Oid caller)
 		caller = priv_enter(&ps);
 	rs.owner = priv_role_name(caller);
 
-	/*
-	 * Start, or apply the policies to the runs the id already has.  Loops
-	 * only when a concurrent start of the same id won the insert.  Ids are
-	 * unique in the database across roles: an open run of a role the
-	 * caller may not act for is a conflict whatever the policy, and says
-	 * nothing more about that run.
-	 */
-	for (;;)
+	if (prep != NULL)
 	{
-		pg_uuid_t	open_run;
-		char	   *open_owner;
-		bool		terminated = false;
-
-		CHECK_FOR_INTERRUPTS();
-		if (run_store_open_run(id, &open_run, NULL, &open_owner, NULL))
-		{
-			if (!priv_may_access(caller, open_owner))
-				ereport(ERROR,
-						(errcode(ERRCODE_UNIQUE_VIOLATION),
-						 errmsg("workflow execution already started: workflow id \"%s\" has an open run of another role",
-								id),
-						 errhint("Workflow ids are unique in the database, across roles; choose another id.")));
-			switch ((ConflictPolicy) conflict)
-			{
-				case CONFLICT_FAIL:
-					ereport(ERROR,
-							(errcode(ERRCODE_UNIQUE_VIOLATION),
-							 errmsg("workflow execution already started: workflow id \"%s\" has an open run",
-									id),
-							 errdetail("Its open run is %s.",
-									   uuid_string(&open_run)),
-							 errhint("Pass id_conflict_policy => 'use_existing' to get the open run, or 'terminate_existing' to replace it.")));
-					break;
-				case CONFLICT_USE_EXISTING:
-					if (entered)
-						priv_exit(&ps);
-					PG_RETURN_UUID_P(memcpy(palloc(sizeof(pg_uuid_t)),
-											&open_run, sizeof(pg_uuid_t)));
-				case CONFLICT_TERMINATE_EXISTING:
-					run_close_workflow(id,
-									   "terminated by sched.start_workflow (id_conflict_policy terminate_existing)",
-									   true, caller);
-					terminated = true;
-					break;
-			}
-		}
-		if (!terminated)
-		{
-			char	   *latest_owner = NULL;
-			char	   *latest = run_store_latest_status(id, &latest_owner);
-
-			/*
-			 * Another role's run: the policies that look at it refuse
-			 * whatever its status, which the caller may not learn.
-			 */
-			if (latest != NULL && reuse != REUSE_ALLOW_DUPLICATE &&
-				!priv_may_access(caller, latest_owner))
-				ereport(ERROR,
-						(errcode(ERRCODE_UNIQUE_VIOLATION),
-						 errmsg("workflow id \"%s\" cannot be reused: its latest run belongs to another role and id_reuse_policy is %s",
-								id, reuse_names[reuse]),
-						 errhint("Workflow ids are unique in the database, across roles; choose another id.")));
-			if (latest != NULL && reuse == REUSE_REJECT_DUPLICATE)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNIQUE_VIOLATION),
-						 errmsg("workflow id \"%s\" cannot be reused: id_reuse_policy is reject_duplicate",
-								id),
-						 errdetail("Its latest run closed as %s.", latest)));
-			if (latest != NULL && reuse == REUSE_ALLOW_DUPLICATE_FAILED_ONLY &&
-				strcmp(latest, "completed") == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNIQUE_VIOLATION),
-						 errmsg("workflow id \"%s\" cannot be reused: its latest run completed and id_reuse_policy is allow_duplicate_failed_only",
-								id),
-						 errhint("allow_duplicate_failed_only starts an id again only after a run that failed, timed out, or was canceled or terminated.")));
-		}
-		if (run_store_start(&rs, &run_id))
-			break;
+		/* sched.start_workflows' bulk path: checked and made, not started */
+		Assert(!entered);
+		prep->rs = rs;
+		prep->reuse = reuse;
+		prep->conflict = conflict;
+		return (Datum) 0;
 	}
+	run_id = start_run(&rs, reuse, conflict, caller, true);
 	if (entered)
 		priv_exit(&ps);
 
@@ -424,7 +468,7 @@ start_workflow_as(FunctionCallInfo fcinfo, Oid caller)
 Datum
 sched_start_workflow(PG_FUNCTION_ARGS)
 {
-	return start_workflow_as(fcinfo, InvalidOid);
+	return start_workflow_as(fcinfo, InvalidOid, NULL);
 }
 
 /*
@@ -518,11 +562,15 @@ start_item_read(const JsonbValue *v, const char *path, StartItem *item)
 	}
 }
 
-/* sched.start_workflow on one element's arguments, for caller. */
+/*
+ * sched.start_workflow on one element's arguments, for caller (inside the
+ * owner's section); with prep, only checked and made into *prep.
+ */
 static pg_uuid_t
-start_item_run(const StartItem *item, Oid caller)
+start_item_run(const StartItem *item, Oid caller, StartPrepared *prep)
 {
 	LOCAL_FCINFO(fc, START_NARGS);
+	Datum		d;
 
 	InitFunctionCallInfoData(*fc, NULL, START_NARGS, InvalidOid, NULL, NULL);
 	for (int k = 0; k < START_NARGS; k++)
@@ -530,7 +578,15 @@ start_item_run(const StartItem *item, Oid caller)
 		fc->args[k].value = item->args[k];
 		fc->args[k].isnull = item->nulls[k];
 	}
-	return *DatumGetUUIDP(start_workflow_as(fc, caller));
+	d = start_workflow_as(fc, caller, prep);
+	if (prep != NULL)
+	{
+		pg_uuid_t	none;
+
+		memset(&none, 0, sizeof(none));
+		return none;
+	}
+	return *DatumGetUUIDP(d);
 }
 
 typedef struct StartsArgs
@@ -542,11 +598,60 @@ typedef struct StartsArgs
 	pg_uuid_t  *run_ids;
 } StartsArgs;
 
+/*
+ * Every element at once, when each one has the default id policies
+ * (allow_duplicate, fail) and no cron_schedule: all are checked and made,
+ * then inserted by one statement (run_store_start_many), which leaves out
+ * the ids that have an open run (or come twice); those go through the
+ * one-run path in input order, which refuses them (fail), failing the
+ * batch into its one-by-one fallback.  False when an element does not
+ * qualify (nothing done).
+ */
+static bool
+starts_bulk(StartsArgs *a)
+{
+	StartItem  *items = palloc(sizeof(StartItem) * Max(a->n, 1));
+	StartPrepared *preps = palloc(sizeof(StartPrepared) * Max(a->n, 1));
+	RunStart   *rss = palloc(sizeof(RunStart) * Max(a->n, 1));
+	bool	   *started = palloc(sizeof(bool) * Max(a->n, 1));
+
+	for (int i = 0; i < a->n; i++)
+	{
+		StartItem  *it = &items[i];
+
+		start_item_read(&a->elems[i].value, psprintf("starts[%d]", i), it);
+		if (!it->nulls[4])
+			return false;		/* cron_schedule */
+		if (!it->nulls[6] &&
+			pg_strcasecmp(TextDatumGetCString(it->args[6]),
+						  reuse_names[REUSE_ALLOW_DUPLICATE]) != 0)
+			return false;
+		if (!it->nulls[7] &&
+			pg_strcasecmp(TextDatumGetCString(it->args[7]),
+						  conflict_names[CONFLICT_FAIL]) != 0)
+			return false;
+	}
+	for (int i = 0; i < a->n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		(void) start_item_run(&items[i], a->caller, &preps[i]);
+		rss[i] = preps[i].rs;
+	}
+	run_store_start_many(rss, a->n, started, a->run_ids);
+	for (int i = 0; i < a->n; i++)
+		if (!started[i])
+			a->run_ids[i] = start_run(&preps[i].rs, preps[i].reuse,
+									  preps[i].conflict, a->caller, false);
+	return true;
+}
+
 static void
 starts_fn(void *arg)
 {
 	StartsArgs *a = (StartsArgs *) arg;
 
+	if (a->only < 0 && a->n > 1 && starts_bulk(a))
+		return;
 	for (int i = 0; i < a->n; i++)
 	{
 		StartItem	item;
@@ -556,7 +661,7 @@ starts_fn(void *arg)
 		CHECK_FOR_INTERRUPTS();
 		start_item_read(&a->elems[i].value, psprintf("starts[%d]", i),
 						&item);
-		a->run_ids[i] = start_item_run(&item, a->caller);
+		a->run_ids[i] = start_item_run(&item, a->caller, NULL);
 	}
 }
 

@@ -191,6 +191,29 @@ SELECT count(DISTINCT run_id) AS ids FROM sched.start_workflows('[
 SELECT workflow_id, status, args, memo, run_timeout, retry_policy IS NOT NULL AS retries,
        cron_schedule, start_delay
   FROM sched.executions WHERE task_queue = 'qb-q5' ORDER BY workflow_id;
+-- with the default id policies the batch is inserted by one statement: an
+-- id given twice, or one with an open run, is still refused as one at a
+-- time would refuse it, and nothing is started twice
+SELECT ordinality, run_id IS NOT NULL AS started, sqlstate,
+       pg_temp.mask(message) AS message
+  FROM sched.start_workflows('[
+    {"workflow": "Report", "id": "qb-d-1", "task_queue": "qb-q7"},
+    {"workflow": "Report", "id": "qb-d-2", "task_queue": "qb-q7",
+     "start_delay": "1 hour", "execution_timeout": "2 hours"},
+    {"workflow": "Report", "id": "qb-d-1", "task_queue": "qb-q7"},
+    {"workflow": "Report", "id": "qb-s-1", "task_queue": "qb-q7",
+     "id_reuse_policy": "ALLOW_DUPLICATE"}]');
+SELECT workflow_id, status, start_delay, execution_timeout,
+       execution_deadline - created_at > interval '1 hour' AS deadline_set,
+       count(*)
+  FROM sched.executions WHERE task_queue = 'qb-q7'
+ GROUP BY 1, 2, 3, 4, 5 ORDER BY 1;
+SELECT count(*) AS started FROM sched.start_workflows('[
+    {"workflow": "Report", "id": "qb-d-3", "task_queue": "qb-q7", "args": [1]},
+    {"workflow": "Report", "id": "qb-d-4", "task_queue": "qb-q7", "memo": {"m": 2}}]')
+ WHERE run_id IS NOT NULL;
+SELECT workflow_id, status, args, memo, owner FROM sched.executions
+ WHERE workflow_id IN ('qb-d-3', 'qb-d-4') ORDER BY 1;
 SELECT pg_temp.try('SELECT * FROM sched.start_workflows(NULL)');
 SELECT pg_temp.try($$SELECT * FROM sched.start_workflows('{"workflow": "x"}')$$);
 SELECT count(*) FROM sched.start_workflows('[]');
