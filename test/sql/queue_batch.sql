@@ -160,6 +160,25 @@ SELECT count(*) FILTER (WHERE r.status = 'completed') AS completed,
 SELECT schedule_id, status, count(*) FROM sched.executions
  WHERE task_queue = 'qb-qs' GROUP BY 1, 2 ORDER BY 1, 2;
 
+-- several runs of one schedule in one batch: the schedule is locked once;
+-- the first failure pauses it (with its note), the others find it paused
+SELECT sched.create_schedule('qb-many', '{
+    "action": {"workflow": "Report", "id": "qb-many", "task_queue": "qb-qm"},
+    "spec": {"cron_expressions": ["0 0 1 1 *"], "start_at": "2099-01-01T00:00:00Z"},
+    "policy": {"overlap": "allow_all", "pause_on_failure": true}}');
+SELECT sched.trigger('qb-many'), pg_sleep(1.1), sched.trigger('qb-many'),
+       pg_sleep(1.1), sched.trigger('qb-many');
+SELECT count(*) AS claimed FROM sched.poll('qb-qm', 'w1', 10, '1 hour');
+SELECT n, r.status, r.sqlstate
+  FROM sched.fail_runs(ARRAY(SELECT run_id FROM sched.executions
+                              WHERE schedule_id = 'qb-many' ORDER BY workflow_id),
+                       ARRAY['first', 'second', 'third'])
+  WITH ORDINALITY AS r(run_id, status, sqlstate, message, n);
+SELECT paused, pg_temp.mask(note) AS note FROM sched.schedules
+ WHERE schedule_id = 'qb-many';
+SELECT status, error FROM sched.executions WHERE schedule_id = 'qb-many'
+ ORDER BY workflow_id;
+
 -- ---- start_workflows ----
 SELECT ordinality, run_id IS NOT NULL AS started, sqlstate,
        pg_temp.mask(message) AS message
