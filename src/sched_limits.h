@@ -13,6 +13,8 @@
 #ifndef PG_SCHED_SCHED_LIMITS_H
 #define PG_SCHED_SCHED_LIMITS_H
 
+#include "datatype/timestamp.h"
+
 /*
  * Bytes of a name: schedule and workflow ids, task queues, workflow types,
  * worker names, error types, signal names, reasons (notes: the same,
@@ -47,5 +49,18 @@
 
 /* Elements of one batched call (complete_runs, fail_runs, start_workflows). */
 #define SCHED_BATCH_MAX			10000
+
+/* The longest duration anywhere (timeouts, delays, windows): 200 years. */
+#define SCHED_DURATION_MAX_USEC	(INT64CONST(200) * 366 * USECS_PER_DAY)
+
+/* Times one sched.next_times call returns at most. */
+#define SCHED_NEXT_TIMES_MAX	100000
+
+/*
+ * The most actions one sched.backfill call (or create_schedule's backfill)
+ * may add: a year of minutes (525,600) fits twice; a decade of seconds, which
+ * would hold the schedule's lock for hours, does not (SQLSTATE 54000).
+ */
+#define SCHEDULE_MAX_BACKFILL_ACTIONS	INT64CONST(1000000)
 
 #endif							/* PG_SCHED_SCHED_LIMITS_H */

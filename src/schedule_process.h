@@ -200,13 +200,6 @@ extern int64 schedule_count_times(const char *schedule_id, const Spec *spec,
 								  TimestampTz from, TimestampTz to,
 								  int64 limit);
 
-/*
- * The most actions one sched.backfill call (or create_schedule's backfill)
- * may add: a year of minutes (525,600) fits twice; a decade of seconds, which
- * would hold the schedule's lock for hours, does not (SQLSTATE 54000).
- */
-#define SCHEDULE_MAX_BACKFILL_ACTIONS	INT64CONST(1000000)
-
 /* The "does not exist" error of every function taking a schedule id. */
 extern void schedule_not_found(const char *schedule_id) pg_attribute_noreturn();
 

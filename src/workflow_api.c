@@ -70,7 +70,7 @@
 #include "subxact.h"
 
 /* Durations above this are refused, as everywhere in pg_sched. */
-#define MAX_DURATION_USECS		JSONIN_MAX_DURATION_USEC
+#define MAX_DURATION_USECS		SCHED_DURATION_MAX_USEC
 
 #define CRON_HINT "cron_schedule is standard cron: \"minute hour day_of_month month day_of_week\", or @yearly, @monthly, @weekly, @daily, @hourly, or \"@every <duration>\", with an optional CRON_TZ=<zone> prefix."
 
