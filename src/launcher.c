@@ -97,7 +97,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "scheduler.h"
+#include "sched_wake.h"
 #include "sched_clock.h"
 #include "worker.h"
 

@@ -31,7 +31,7 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
-#include "scheduler.h"
+#include "sched_guc.h"
 #include "worker.h"
 
 PG_MODULE_MAGIC;

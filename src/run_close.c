@@ -51,7 +51,7 @@
 #include "run_store.h"
 #include "sched_clock.h"
 #include "schedule_process.h"
-#include "scheduler.h"
+#include "sched_wake.h"
 #include "subxact.h"
 
 /* Timed-out runs one run_close_expire() call handles at most. */

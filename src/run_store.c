@@ -160,7 +160,7 @@
 #include "run_store.h"
 #include "sched_clock.h"
 #include "sched_limits.h"
-#include "scheduler.h"
+#include "sched_wake.h"
 #include "spi_query.h"
 
 /*

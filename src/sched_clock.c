@@ -12,7 +12,7 @@
 #include "utils/timestamp.h"
 
 #include "sched_clock.h"
-#include "scheduler.h"
+#include "sched_guc.h"
 
 TimestampTz
 sched_real_now(void)

@@ -49,7 +49,7 @@
 #include "spi_query.h"
 #include "sql_args.h"
 #include "schedule_json.h"
-#include "scheduler.h"
+#include "sched_wake.h"
 
 #define DESCRIBE_ACTIONS		10		/* recent and next actions shown */
 #define LIST_ACTIONS			5

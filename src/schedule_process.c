@@ -90,7 +90,7 @@
 #include "sched_clock.h"
 #include "schedule_json.h"
 #include "schedule_process.h"
-#include "scheduler.h"
+#include "sched_wake.h"
 #include "spi_query.h"
 #include "subxact.h"
 

@@ -29,7 +29,8 @@
 #include "sched_clock.h"
 #include "schedule_process.h"
 #include "schedule_tick.h"
-#include "scheduler.h"
+#include "sched_guc.h"
+#include "sched_wake.h"
 #include "spi_query.h"
 #include "subxact.h"
 

@@ -115,7 +115,8 @@
 #include "run_store.h"
 #include "sched_clock.h"
 #include "schedule_tick.h"
-#include "scheduler.h"
+#include "sched_guc.h"
+#include "sched_wake.h"
 #include "worker.h"
 
 /* Schedules per schedule_tick() call, each call its own transaction */

@@ -61,7 +61,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "scheduler.h"
+#include "sched_wake.h"
 #include "sched_clock.h"
 #include "worker.h"
 
@@ -356,7 +356,7 @@ ensure_xact_callback(void)
 }
 
 /*
- * scheduler.h: wake this database's scheduler at commit.  A no-op in the
+ * sched_wake.h: wake this database's scheduler at commit.  A no-op in the
  * scheduler itself, which re-reads the earliest due time after every tick
  * anyway (waking itself would only cost one more loop).
  */
@@ -370,7 +370,7 @@ scheduler_wake_at_commit(void)
 }
 
 /*
- * scheduler.h: NOTIFY sched_tasks, task_queue once this transaction
+ * sched_wake.h: NOTIFY sched_tasks, task_queue once this transaction
  * commits.  PostgreSQL serializes the commits of all transactions that
  * NOTIFY (PreCommit_Notify holds a database-wide lock from before the
  * commit record until after it), so producers that notify lose group

@@ -1,19 +1,14 @@
 /*-------------------------------------------------------------------------
  *
- * scheduler.h
- *	  What any backend asks of its database's scheduler (a wake-up, the
- *	  notifications of pending runs; worker_shmem.c implements them), and
- *	  the settings of pg_sched (GUCs, defined in pg_sched.c).
+ * sched_wake.h
+ *	  What any backend asks of its database's scheduler at commit: a
+ *	  wake-up, and the notifications of pending runs (worker_shmem.c
+ *	  implements both, with the slot of the database's scheduler).
  *
  *-------------------------------------------------------------------------
  */
-#ifndef PG_SCHED_SCHEDULER_H
-#define PG_SCHED_SCHEDULER_H
-
-/* GUCs (defined in pg_sched.c) */
-extern int	pg_sched_schedule_retention;	/* seconds */
-extern int	pg_sched_run_retention; /* seconds */
-extern int	pg_sched_debug_clock_offset;	/* seconds, for tests only */
+#ifndef PG_SCHED_SCHED_WAKE_H
+#define PG_SCHED_SCHED_WAKE_H
 
 /*
  * Wakes this database's scheduler once the current transaction commits, so
@@ -33,4 +28,4 @@ extern void scheduler_wake_at_commit(void);
  */
 extern void scheduler_notify_at_commit(const char *task_queue);
 
-#endif							/* PG_SCHED_SCHEDULER_H */
+#endif							/* PG_SCHED_SCHED_WAKE_H */
