@@ -6,6 +6,8 @@
 #  - session_replication_role = replica for a database: the scheduler and
 #    pg_sched's functions work as origin, so ON DELETE CASCADE (a trigger)
 #    still empties a deleted schedule's buffer.
+#  - functions and an operator that a non-superuser plants in public under
+#    the names the scheduler's SQL uses change nothing.
 #  - DROP EXTENSION while schedules fire every second and a worker session
 #    polls in a loop: it succeeds, the worker's next call fails cleanly
 #    (42883: the function is gone; 55000 or 42P01 for a call already under
@@ -98,6 +100,36 @@ is( $node->safe_psql(
 	SELECT count(*) FROM sched.buffer WHERE schedule_id = 'rep-buf'}),
 	"replica\nrep-buf\nt\n\n0",
 	'replica-role database: a deleted schedule takes its buffer with it');
+
+# ---- names a non-superuser can plant ----
+# mallory may create in public (PostgreSQL 15 no longer lets every role);
+# functions and an operator named as what the scheduler's SQL calls change
+# nothing: the scheduler's search_path is pg_catalog, sched, and sched is
+# writable only by the extension's owner.
+$node->safe_psql('rep', q{
+	CREATE ROLE mallory LOGIN;
+	GRANT CREATE ON SCHEMA public TO mallory;
+	SET ROLE mallory;
+	CREATE FUNCTION public.now() RETURNS timestamptz LANGUAGE sql
+		AS $$ SELECT '1999-01-01'::timestamptz $$;
+	CREATE FUNCTION public.gen_random_uuid() RETURNS uuid LANGUAGE sql
+		AS $$ SELECT '00000000-0000-0000-0000-000000000000'::uuid $$;
+	CREATE FUNCTION public.coalesce(timestamptz, timestamptz) RETURNS timestamptz
+		LANGUAGE sql AS $$ SELECT '1999-01-01'::timestamptz $$;
+	CREATE FUNCTION public.evil_eq(text, text) RETURNS boolean LANGUAGE sql
+		AS $$ SELECT true $$;
+	CREATE OPERATOR public.= (LEFTARG = text, RIGHTARG = text, FUNCTION = public.evil_eq);
+	RESET ROLE});
+is( $node->safe_psql('rep', q{
+	SELECT has_schema_privilege('mallory', 'sched', 'CREATE')
+		OR has_schema_privilege('public', 'sched', 'CREATE')}),
+	'f', 'no role but the owner may create objects in schema sched');
+fires('rep', 't-rep', 'with those planted in public, the schedules fire');
+is( $node->safe_psql('rep', q{
+	SELECT count(*) FILTER (WHERE run_id = '00000000-0000-0000-0000-000000000000')
+		 + count(*) FILTER (WHERE created_at < '2000-01-01' OR due_at < '2000-01-01')
+	  FROM sched.executions WHERE schedule_id = 't-rep'}),
+	'0', '... with run ids and times of PostgreSQL\'s own functions');
 
 # ---- DROP EXTENSION under load ----
 $node->safe_psql('dropext', q{
