@@ -42,7 +42,7 @@
  * before a tick reads anything, so no wake-up is lost).  Never pg_usleep.
  *
  * Clocks: what is due among schedules is decided by schedule_clock()
- * (schedule.h: the wall clock plus pg_sched.debug_clock_offset, which
+ * (sched_clock.h: the wall clock plus pg_sched.debug_clock_offset, which
  * tests use to make it jump); the queue's times (leases, start delays, run
  * and execution timeouts, closed_at for retention) are stamped with now()
  * by the backends, so the scheduler compares them with the real clock, and
