@@ -17,15 +17,15 @@
  *
  * One run, transactional (the default):
  *
- *	 1. claim		queue_claim_sql_run: pending -> running, attempt + 1,
+ *	 1. claim		run_store_claim_sql: pending -> running, attempt + 1,
  *					worker = this executor's name, committed at once, with
  *					a lease that never lapses by time;
  *	 2. command		in a new transaction, inside a subtransaction, with
  *					$1 = the run's nominal time;
- *	 3. close		in the same transaction, queue_close_sql_run: the
- *					schedule and the run are locked (that order), the claim
- *					is checked to be still ours, and the report's own path
- *					closes the run (completed with the command tag, rows
+ *	 3. close		in the same transaction, sql_close(): the schedule and
+ *					the run are locked (that order), the claim is checked to
+ *					be still ours (run_store_check_sql_claim), and the one
+ *					close path, run_close(), closes the run (completed with the command tag, rows
  *					and a one-row result; or failed with the SQLSTATE and
  *					the whole error, retried when the retry policy says so);
  *					then commit: the command's effects and the run's close
@@ -44,7 +44,7 @@
  * (status running, attempt, worker) under the run's lock.  A crash before
  * that commit loses the command and leaves the run running under a worker
  * that no longer exists; the scheduler's dispatch gives such runs back to
- * the queue (queue_release_sql_runs: pending, claimable at once), and the
+ * the queue (run_store_release_sql: pending, claimable at once), and the
  * run is run again.  An executor's name holds the slot, its generation
  * and the time this shared memory was set up, so a name never survives
  * its executor, nor a restart.
@@ -104,7 +104,9 @@
 
 #include "executor.h"
 #include "privileges.h"
-#include "queue.h"
+#include "run_close.h"
+#include "run_store.h"
+#include "schedule_process.h"
 #include "schedule_json.h"
 
 /* A reserved slot whose worker has not attached after this is freed. */
@@ -375,7 +377,7 @@ release_orphans(void)
 		worker_name(slotnos[k], generations[k], buf, sizeof(buf));
 		names[k] = CStringGetTextDatum(buf);
 	}
-	(void) queue_release_sql_runs(PointerGetDatum(construct_array(ids, (int) nids,
+	(void) run_store_release_sql(PointerGetDatum(construct_array(ids, (int) nids,
 																  UUIDOID, UUID_LEN,
 																  false,
 																  TYPALIGN_CHAR)),
@@ -580,19 +582,63 @@ start_executor(Oid roleid)
 }
 
 /*
+ * Closes a claimed run through run_close(), in the current transaction:
+ * the schedule is locked first, then the run, whose claim must still be
+ * worker's (false otherwise: nothing changed, the caller rolls back).  A
+ * failure after a cancellation request closes the run as canceled.
+ */
+static bool
+sql_close(const RunSqlClaim *claim, const char *worker, bool ok,
+		  Jsonb *result, const char *error, const char *error_type)
+{
+	ScheduleLock *sl = schedule_lock(claim->schedule_id);
+	bool		cancel_requested = false;
+	RunOutcome	outcome;
+
+	if (!run_store_check_sql_claim(claim, worker, &cancel_requested))
+	{
+		if (sl != NULL)
+			schedule_lock_free(sl);
+		return false;
+	}
+	memset(&outcome, 0, sizeof(outcome));
+	outcome.caller = InvalidOid;
+	if (ok)
+	{
+		outcome.kind = RUN_COMPLETED;
+		outcome.result = result;
+	}
+	else if (cancel_requested)
+	{
+		outcome.kind = RUN_CANCELED;
+		outcome.error = error;
+		outcome.error_type = error_type;
+	}
+	else
+	{
+		outcome.kind = RUN_FAILED;
+		outcome.error = error;
+		outcome.error_type = error_type;
+	}
+	run_close(&claim->run_id, &outcome);
+	if (sl != NULL)
+		schedule_lock_free(sl);
+	return true;
+}
+
+/*
  * A due run of an owner that cannot log in (or no longer exists) would
  * wait for ever: the scheduler claims and fails it, through the same close.
  */
 static void
 fail_runs_of(const char *owner, const char *why)
 {
-	QueueSqlClaim claim;
+	RunSqlClaim claim;
 	char		name[96];
 
 	snprintf(name, sizeof(name), "pg_sched scheduler %d", MyProcPid);
-	while (queue_claim_sql_run(owner, name, &claim))
-		(void) queue_close_sql_run(&claim, name, "failed", NULL, why,
-								   "28000");
+	while (run_store_claim_sql(owner, name, &claim))
+		(void) sql_close(&claim, name, false, NULL, why, "28000");
 }
 
 int
@@ -747,7 +793,7 @@ slot_set_closing(void)
  * not running under its name.
  */
 static void
-slot_set_run(const QueueSqlClaim *run)
+slot_set_run(const RunSqlClaim *run)
 {
 	ExecutorSlot *slot = &exec_shared->slots[my_slotno];
 
@@ -775,7 +821,7 @@ slot_set_run(const QueueSqlClaim *run)
  * due run of this owner, or the extension is not there in this version.
  */
 static bool
-executor_claim(const char *owner, QueueSqlClaim *claim, MemoryContext cxt)
+executor_claim(const char *owner, RunSqlClaim *claim, MemoryContext cxt)
 {
 	bool		found = false;
 	char	   *version;
@@ -799,7 +845,7 @@ executor_claim(const char *owner, QueueSqlClaim *claim, MemoryContext cxt)
 		MemoryContext old = MemoryContextSwitchTo(cxt);
 
 		(void) priv_enter(&ps);
-		found = queue_claim_sql_run(owner, my_worker, claim);
+		found = run_store_claim_sql(owner, my_worker, claim);
 		priv_exit(&ps);
 		MemoryContextSwitchTo(old);
 	}
@@ -815,18 +861,15 @@ executor_claim(const char *owner, QueueSqlClaim *claim, MemoryContext cxt)
  * the claim is no longer ours.
  */
 static bool
-executor_close(const QueueSqlClaim *claim, const ExecutorOutcome *o)
+executor_close(const RunSqlClaim *claim, const ExecutorOutcome *o)
 {
 	PrivState	ps;
 	bool		closed;
 
 	slot_set_closing();
 	(void) priv_enter(&ps);
-	closed = queue_close_sql_run(claim, my_worker,
-								 o->ok ? "completed" : "failed",
-								 o->ok ? o->result : NULL,
-								 o->ok ? NULL : o->error,
-								 o->ok ? NULL : o->sqlstate);
+	closed = sql_close(claim, my_worker, o->ok, o->ok ? o->result : NULL,
+					   o->ok ? NULL : o->error, o->ok ? NULL : o->sqlstate);
 	priv_exit(&ps);
 	return closed;
 }
@@ -837,7 +880,7 @@ executor_close(const QueueSqlClaim *claim, const ExecutorOutcome *o)
  * error here leaves the process: the scheduler then gives the run back.
  */
 static void
-executor_close_alone(const QueueSqlClaim *claim, const ExecutorOutcome *o)
+executor_close_alone(const RunSqlClaim *claim, const ExecutorOutcome *o)
 {
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -853,7 +896,7 @@ executor_close_alone(const QueueSqlClaim *claim, const ExecutorOutcome *o)
 
 /* The command and the transaction flag of a claimed run's args. */
 static void
-run_command_of(const QueueSqlClaim *claim, char **sql, bool *transaction)
+run_command_of(const RunSqlClaim *claim, char **sql, bool *transaction)
 {
 	JsonbValue *v;
 
@@ -868,7 +911,7 @@ run_command_of(const QueueSqlClaim *claim, char **sql, bool *transaction)
 }
 
 static void
-executor_run_one(const QueueSqlClaim *claim)
+executor_run_one(const RunSqlClaim *claim)
 {
 	char	   *volatile sql;
 	char	   *cmd;
@@ -986,7 +1029,7 @@ pg_sched_executor_main(Datum main_arg)
 									ALLOCSET_DEFAULT_SIZES);
 	for (;;)
 	{
-		QueueSqlClaim claim;
+		RunSqlClaim claim;
 
 		CHECK_FOR_INTERRUPTS();
 		if (RecoveryInProgress())

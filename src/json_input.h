@@ -10,8 +10,10 @@
 
 #include "utils/jsonb.h"
 
+#include "sched_limits.h"
+
 /* Durations above this are refused: the spec engine's bound for intervals. */
-#define JSONIN_MAX_DURATION_USEC	(INT64CONST(200) * 366 * USECS_PER_DAY)
+#define JSONIN_MAX_DURATION_USEC	SCHED_DURATION_MAX_USEC
 
 #define JSONIN_DURATION_HINT "Write a duration as PostgreSQL interval text ('90 minutes'), ISO 8601 ('PT1H30M') or a number of seconds."
 

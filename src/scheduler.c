@@ -26,11 +26,13 @@
  *		each batch its own transaction (due schedules are found through the
  *		index on next_due, so a tick costs what is due, not what exists),
  *		counted for sched.scheduler_status() by fire_and_count();
- *	 2. queue_expire_leases(now), then executor_dispatch() (executor.c:
- *		the SQL executors' runs and processes);
+ *	 2. run_close_expire(now), then executor_dispatch() (executor.c: the
+ *		SQL executors' runs and processes);
  *	 3. every PURGE_PERIOD_SECS (sooner if a retention GUC is shorter):
- *		schedule_purge_exhausted(now) and queue_purge_closed() in batches;
- *	 4. the next deadline: min(schedule_next_due(), queue_next_deadline()).
+ *		schedule_purge_exhausted(now) and run_store_purge_closed() in batches;
+ *	 4. the next deadline: min(schedule_next_due(), run_store_next_deadline());
+ *	    when it has passed and the tick changed nothing (a due row locked
+ *	    by a long transaction), the next deadline after now as well.
  *
  * Then WaitLatch() until that deadline, in milliseconds rounded up, in two
  * parts when it is near (scheduler_sleep(): the kernel lets a long wait
@@ -41,7 +43,7 @@
  * before a tick reads anything, so no wake-up is lost).  Never pg_usleep.
  *
  * Clocks: what is due among schedules is decided by schedule_clock()
- * (schedule.h: the wall clock plus pg_sched.debug_clock_offset, which
+ * (sched_clock.h: the wall clock plus pg_sched.debug_clock_offset, which
  * tests use to make it jump); the queue's times (leases, start delays, run
  * and execution timeouts, closed_at for retention) are stamped with now()
  * by the backends, so the scheduler compares them with the real clock, and
@@ -68,7 +70,7 @@
  * tick; transactions allocate in their own contexts.
  *
  * Crashes: every action is written in the transaction that advances its
- * schedule's cursor (schedule.c), and a unique index on (schedule_id,
+ * schedule's cursor (schedule_process.c), and a unique index on (schedule_id,
  * nominal_time) of scheduled runs backs that up, so a crash at any point
  * neither loses nor duplicates a nominal time: after the restart the
  * cursor still points at the first time not acted on, and the catch-up
@@ -87,6 +89,7 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "commands/async.h"
 #include "catalog/pg_extension.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
@@ -110,9 +113,12 @@
 
 #include "executor.h"
 #include "privileges.h"
-#include "queue.h"
-#include "schedule.h"
-#include "scheduler.h"
+#include "run_close.h"
+#include "run_store.h"
+#include "sched_clock.h"
+#include "schedule_tick.h"
+#include "sched_guc.h"
+#include "sched_wake.h"
 #include "worker.h"
 
 /* Schedules per schedule_tick() call, each call its own transaction */
@@ -140,7 +146,9 @@ typedef enum SchedulerStep
 	STEP_EXECUTORS,
 	STEP_PURGE_SCHEDULES,
 	STEP_PURGE_RUNS,
-	STEP_NEXT_DEADLINE
+	STEP_NEXT_DEADLINE,
+	STEP_LATER_DEADLINE,
+	STEP_RELAY
 } SchedulerStep;
 
 typedef enum StepResult
@@ -302,7 +310,10 @@ step_activity(SchedulerStep step)
 		case STEP_PURGE_RUNS:
 			return "deleting closed runs past their retention";
 		case STEP_NEXT_DEADLINE:
+		case STEP_LATER_DEADLINE:
 			return "finding the next due time";
+		case STEP_RELAY:
+			return "notifying workers of pending runs";
 	}
 	return "working";
 }
@@ -359,6 +370,26 @@ extension_current(void)
 }
 
 /*
+ * The notifications that backends handed over at their commits
+ * (scheduler_notify_at_commit): one NOTIFY per task queue, in this
+ * transaction.  Returns how many queues.
+ */
+static int
+relay_notifications(void)
+{
+	char	   *buf = palloc(WORKER_RELAY_BYTES);
+	bool		overflow;
+	int			len = worker_slot_take_relay(buf, &overflow);
+	int			n = 0;
+
+	for (int off = 0; off < len; off += strlen(buf + off) + 1, n++)
+		Async_Notify(SCHEDULER_NOTIFY_CHANNEL, buf + off);
+	if (overflow)
+		n += run_store_notify_pending_queues();
+	return n;
+}
+
+/*
  * Runs one step in its own transaction.  *result gets the step's count, or
  * for STEP_NEXT_DEADLINE the deadline.
  */
@@ -389,7 +420,7 @@ scheduler_run_step(SchedulerStep step, TimestampTz now, int64 *result)
 					*result = fire_and_count(now);
 					break;
 				case STEP_EXPIRE:
-					*result = queue_expire_leases(now);
+					*result = run_close_expire(now);
 					break;
 				case STEP_EXECUTORS:
 					*result = executor_dispatch();
@@ -398,12 +429,21 @@ scheduler_run_step(SchedulerStep step, TimestampTz now, int64 *result)
 					*result = schedule_purge_exhausted(now);
 					break;
 				case STEP_PURGE_RUNS:
-					*result = queue_purge_closed(now - (int64) pg_sched_run_retention * USECS_PER_SEC,
+					*result = run_store_purge_closed(now - (int64) pg_sched_run_retention * USECS_PER_SEC,
 												 PURGE_BATCH);
 					break;
 				case STEP_NEXT_DEADLINE:
-					*result = Min(schedule_due_real(schedule_next_due()),
-								  queue_next_deadline());
+					*result = Min(schedule_due_real(schedule_next_due(DT_NOBEGIN)),
+								  run_store_next_deadline(DT_NOBEGIN));
+					break;
+				case STEP_RELAY:
+					*result = relay_notifications();
+					break;
+				case STEP_LATER_DEADLINE:
+					/* now is real time; next_due is on the schedules' clock */
+					*result = Min(schedule_due_real(schedule_next_due(now +
+																	  (int64) pg_sched_debug_clock_offset * USECS_PER_SEC)),
+								  run_store_next_deadline(now));
 					break;
 			}
 		}
@@ -544,7 +584,7 @@ scheduler_tick(void)
 	ahead = 0;
 	if (fire_ahead != 0)
 	{
-		TimestampTz real = GetCurrentTimestamp();
+		TimestampTz real = sched_real_now();
 
 		if (fire_ahead > real &&
 			fire_ahead - real <= fire_lead_us + PRECISE_MARGIN_MS * 1000)
@@ -577,7 +617,7 @@ scheduler_tick(void)
 
 	/* 2. leases, timeouts and start delays: the queue's times follow now() */
 	leave_if_asked();
-	now = GetCurrentTimestamp();
+	now = sched_real_now();
 	if (run_step(STEP_EXPIRE, now, &n, &failed))
 		expired = n;
 
@@ -595,11 +635,11 @@ scheduler_tick(void)
 
 	/* 4. the next deadline */
 	leave_if_asked();
-	if (!run_step(STEP_NEXT_DEADLINE, GetCurrentTimestamp(), &n, &failed))
+	if (!run_step(STEP_NEXT_DEADLINE, sched_real_now(), &n, &failed))
 		n = DT_NOEND;
 	next = (TimestampTz) n;
 
-	now = GetCurrentTimestamp();
+	now = sched_real_now();
 	if (failed)
 	{
 		/* a lasting failure: log less and retry less often (1 s, 2 s, ...) */
@@ -635,11 +675,25 @@ scheduler_tick(void)
 	}
 	else
 	{
-		/* 0, 10, 20, 40, ... 1000 ms */
+		/*
+		 * The deadline has passed, yet the tick changed nothing: what is due
+		 * is locked by someone else (a long transaction holding a schedule's
+		 * or a run's row; SKIP LOCKED passed it over).  Try it again after
+		 * 0, 10, 20, 40, ... 1000 ms, but wake on time for the next deadline
+		 * after now: one locked row must not make the others late.
+		 */
 		failed_ticks = 0;
 		idle_spins++;
 		timeout_ms = idle_spins == 1 ? 0 :
 			Min(10L << Min(idle_spins - 2, 7), MAX_SLEEP_MS);
+		if (timeout_ms > 0 &&
+			run_step(STEP_LATER_DEADLINE, now, &n, &failed) &&
+			(TimestampTz) n != DT_NOEND &&
+			(TimestampTz) n - now < (int64) timeout_ms * 1000)
+		{
+			sleep_deadline = (TimestampTz) n;
+			timeout_ms = (long) Max(((TimestampTz) n - now + 999) / 1000, 0);
+		}
 	}
 
 	worker_slot_report(now, next == DT_NOEND ? 0 : next, (int) processed, failed);
@@ -657,7 +711,9 @@ scheduler_tick(void)
 }
 
 /*
- * Sleeps timeout_ms or until the latch is set.  Linux lets a timed wait
+ * Sleeps timeout_ms or until the latch is set, unless it was set only to
+ * relay notifications (scheduler_notify_at_commit): those are sent and the
+ * sleep goes on towards the same deadline.  Linux lets a timed wait
  * overrun by up to 0.1% of its length (select_estimate_accuracy(): 1 ms for
  * a second), so a sleep towards a due time stops PRECISE_MARGIN_MS short of
  * it and sleeps the rest again, which overruns by microseconds.  What is
@@ -666,22 +722,49 @@ scheduler_tick(void)
 static void
 scheduler_sleep(long timeout_ms)
 {
-	if (sleep_deadline != 0 && timeout_ms > 2 * PRECISE_MARGIN_MS)
-	{
-		int			rc;
-		TimestampTz now;
+	TimestampTz end = sleep_deadline != 0 ? sleep_deadline :
+		sched_real_now() + (int64) timeout_ms * 1000;
 
+	for (;;)
+	{
+		TimestampTz now = sched_real_now();
+		long		ms;
+		int			rc;
+		bool		last;
+		bool		relay;
+		bool		failed = false;
+		int64		n;
+
+		if (now >= end)
+			return;
+		ms = (long) ((end - now + 999) / 1000);
+		last = !(sleep_deadline != 0 && ms > 2 * PRECISE_MARGIN_MS);
+		if (!last)
+			ms -= PRECISE_MARGIN_MS;
 		rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					   timeout_ms - PRECISE_MARGIN_MS, PG_WAIT_EXTENSION);
-		if (rc & WL_LATCH_SET)
+					   ms, PG_WAIT_EXTENSION);
+		if (!(rc & WL_LATCH_SET))
+		{
+			/* the sleep ends, or (near a due time) sleeps the rest */
+			if (last)
+				return;
+			continue;
+		}
+
+		/*
+		 * Woken only to relay notifications: relay them and sleep on until
+		 * the same deadline, without a tick (which would cost every
+		 * producer's commit a look at the deadlines).
+		 */
+		ResetLatch(MyLatch);
+		if (worker_slot_take_wake(&relay) || !relay || ConfigReloadPending ||
+			ProcDiePending || InterruptPending)
 			return;
-		now = GetCurrentTimestamp();
-		if (now >= sleep_deadline)
+		MemoryContextReset(tick_cxt);
+		(void) run_step(STEP_RELAY, sched_real_now(), &n, &failed);
+		if (failed)
 			return;
-		timeout_ms = (long) ((sleep_deadline - now + 999) / 1000);
 	}
-	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-					 timeout_ms, PG_WAIT_EXTENSION);
 }
 
 /* Session settings that no database or role default may change for us. */
@@ -697,6 +780,9 @@ scheduler_session_settings(void)
 	SetConfigOption("default_transaction_isolation", "read committed",
 					PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("default_transaction_read_only", "off",
+					PGC_SUSET, PGC_S_OVERRIDE);
+	/* replica would silence the ON DELETE CASCADE of buffer and backfills */
+	SetConfigOption("session_replication_role", "origin",
 					PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("lock_timeout", SCHEDULER_LOCK_TIMEOUT,
@@ -769,6 +855,17 @@ pg_sched_scheduler_main(Datum main_arg)
 
 		MemoryContextReset(tick_cxt);
 		MemoryContextSwitchTo(tick_cxt);
+
+		/* the tick happens now: a wake request is served */
+		{
+			bool		relay;
+			bool		failed = false;
+			int64		n;
+
+			(void) worker_slot_take_wake(&relay);
+			if (relay && !RecoveryInProgress())
+				(void) run_step(STEP_RELAY, sched_real_now(), &n, &failed);
+		}
 
 		sleep_deadline = 0;
 		if (RecoveryInProgress())

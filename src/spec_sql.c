@@ -21,10 +21,11 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "sched_limits.h"
 #include "spec_json.h"
 
 /* More than this per call is refused: page with "after" instead. */
-#define NEXT_TIMES_MAX_COUNT	100000
+#define NEXT_TIMES_MAX_COUNT	SCHED_NEXT_TIMES_MAX
 
 /* Unix seconds of PostgreSQL's epoch, 2000-01-01 00:00:00 UTC. */
 #define PG_EPOCH_UNIX_SECS \

@@ -103,6 +103,21 @@ extern void worker_slot_report_actions(int64 actions, int64 skipped,
 									   const int64 *lateness);
 extern int	worker_lateness_bucket(double ms);
 
+/*
+ * Reads and clears the slot's wake request (a tick wanted: a backend's
+ * scheduler_wake_at_commit(), or a stop request); *relay: task queues wait
+ * to be notified.
+ */
+extern bool worker_slot_take_wake(bool *relay);
+
+/*
+ * Takes the task queues to notify (NUL-separated names into buf, which
+ * has WORKER_RELAY_BYTES) and whether some did not fit (then every queue
+ * with pending runs is to be notified).  Returns the bytes used.
+ */
+#define WORKER_RELAY_BYTES		8192
+extern int	worker_slot_take_relay(char *buf, bool *overflow);
+
 /* Both kinds of process, between sleeps */
 extern void worker_process_interrupts(void);
 

@@ -48,6 +48,7 @@
 #include <signal.h>
 
 #include "access/xact.h"
+#include "commands/async.h"
 #include "commands/dbcommands.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -60,7 +61,8 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "scheduler.h"
+#include "sched_wake.h"
+#include "sched_clock.h"
 #include "worker.h"
 
 /* Concurrent holds (one per DROP DATABASE etc. in progress) */
@@ -73,6 +75,8 @@
 #define HOLD_CANCEL_AFTER_MS	100
 /* Poll period of that wait */
 #define HOLD_POLL_MS			10
+/* Bytes of task queue names a slot keeps for the scheduler to notify */
+#define RELAY_BYTES				WORKER_RELAY_BYTES
 
 typedef struct SchedulerSlot
 {
@@ -94,6 +98,11 @@ typedef struct SchedulerSlot
 	int64		skipped;
 	int64		missed;
 	int64		lateness[SCHED_LATENESS_BUCKETS];
+	/* wake-ups (under the mutex) */
+	bool		wake_requested; /* a tick asked for (wake_scheduler) */
+	bool		relay_overflow; /* a name did not fit: notify all queues */
+	int			relay_len;		/* bytes used in relay */
+	char		relay[RELAY_BYTES]; /* task queues to NOTIFY, NUL-separated */
 } SchedulerSlot;
 
 /*
@@ -137,6 +146,11 @@ static bool xact_callback_registered = false;
 static bool wake_scheduler_pending = false;
 static bool wake_launcher_pending = false;
 static bool holding = false;
+
+/* The task queues this transaction made runs pending in (relay_add) */
+static char *relay_local = NULL;
+static int	relay_local_len = 0;
+static bool relay_local_overflow = false;
 
 PG_FUNCTION_INFO_V1(sched_wake_scheduler);
 PG_FUNCTION_INFO_V1(sched_scheduler_status);
@@ -231,9 +245,63 @@ wake_scheduler(Oid dboid)
 
 		if (slot->state == SLOT_RUNNING && slot->dboid == dboid)
 		{
+			slot->wake_requested = true;
 			latch = slot->latch;
 			break;
 		}
+	}
+	SpinLockRelease(&worker_shared->mutex);
+	if (latch)
+		SetLatch(latch);
+}
+
+/* name is in the NUL-separated list buf of len bytes */
+static bool
+relay_contains(const char *buf, int len, const char *name)
+{
+	for (int off = 0; off < len; off += strlen(buf + off) + 1)
+		if (strcmp(buf + off, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * At commit: hands this transaction's task queues to its database's
+ * scheduler, which sends the notifications.  The copy is a few hundred
+ * bytes at most under the spinlock; a full buffer only sets a flag.
+ */
+static void
+relay_to_scheduler(Oid dboid)
+{
+	Latch	   *latch = NULL;
+
+	SpinLockAcquire(&worker_shared->mutex);
+	for (int i = 0; i < worker_shared->nslots; i++)
+	{
+		SchedulerSlot *slot = &worker_shared->slots[i];
+
+		if (slot->state != SLOT_RUNNING || slot->dboid != dboid)
+			continue;
+		if (relay_local_overflow)
+			slot->relay_overflow = true;
+		for (int off = 0; off < relay_local_len;
+			 off += strlen(relay_local + off) + 1)
+		{
+			const char *name = relay_local + off;
+			int			len = strlen(name) + 1;
+
+			if (relay_contains(slot->relay, slot->relay_len, name))
+				continue;
+			if (slot->relay_len + len > RELAY_BYTES)
+			{
+				slot->relay_overflow = true;
+				break;
+			}
+			memcpy(slot->relay + slot->relay_len, name, len);
+			slot->relay_len += len;
+		}
+		latch = slot->latch;
+		break;
 	}
 	SpinLockRelease(&worker_shared->mutex);
 	if (latch)
@@ -251,6 +319,8 @@ worker_xact_callback(XactEvent event, void *arg)
 	switch (event)
 	{
 		case XACT_EVENT_COMMIT:
+			if (relay_local_len > 0 || relay_local_overflow)
+				relay_to_scheduler(MyDatabaseId);
 			if (wake_scheduler_pending)
 				wake_scheduler(MyDatabaseId);
 			/* fall through */
@@ -267,6 +337,8 @@ worker_xact_callback(XactEvent event, void *arg)
 			wake_scheduler_pending = false;
 			wake_launcher_pending = false;
 			holding = false;
+			relay_local_len = 0;
+			relay_local_overflow = false;
 			break;
 		default:
 			break;
@@ -284,7 +356,7 @@ ensure_xact_callback(void)
 }
 
 /*
- * scheduler.h: wake this database's scheduler at commit.  A no-op in the
+ * sched_wake.h: wake this database's scheduler at commit.  A no-op in the
  * scheduler itself, which re-reads the earliest due time after every tick
  * anyway (waking itself would only cost one more loop).
  */
@@ -295,6 +367,53 @@ scheduler_wake_at_commit(void)
 		return;
 	ensure_xact_callback();
 	wake_scheduler_pending = true;
+}
+
+/*
+ * sched_wake.h: NOTIFY sched_tasks, task_queue once this transaction
+ * commits.  PostgreSQL serializes the commits of all transactions that
+ * NOTIFY (PreCommit_Notify holds a database-wide lock from before the
+ * commit record until after it), so producers that notify lose group
+ * commit; the names are handed to the database's scheduler at commit
+ * instead, which sends them, folded, in a transaction of its own.  Without
+ * a running scheduler (not preloaded, or none for this database yet), and
+ * in the scheduler itself, it is a plain NOTIFY.
+ */
+void
+scheduler_notify_at_commit(const char *task_queue)
+{
+	bool		relay = false;
+	int			len = strlen(task_queue) + 1;
+
+	if (worker_shared != NULL && my_slotno < 0)
+	{
+		SpinLockAcquire(&worker_shared->mutex);
+		for (int i = 0; i < worker_shared->nslots; i++)
+			if (worker_shared->slots[i].state == SLOT_RUNNING &&
+				worker_shared->slots[i].dboid == MyDatabaseId)
+			{
+				relay = true;
+				break;
+			}
+		SpinLockRelease(&worker_shared->mutex);
+	}
+	if (!relay)
+	{
+		Async_Notify(SCHEDULER_NOTIFY_CHANNEL, task_queue);
+		return;
+	}
+	ensure_xact_callback();
+	if (relay_local == NULL)
+		relay_local = MemoryContextAlloc(TopMemoryContext, RELAY_BYTES);
+	if (relay_contains(relay_local, relay_local_len, task_queue))
+		return;
+	if (relay_local_len + len > RELAY_BYTES)
+	{
+		relay_local_overflow = true;
+		return;
+	}
+	memcpy(relay_local + relay_local_len, task_queue, len);
+	relay_local_len += len;
 }
 
 /* The launcher re-reads pg_database and re-checks databases at commit. */
@@ -349,7 +468,7 @@ worker_take_rescan_request(void)
 int
 worker_slot_claim(Oid dboid, uint32 *generation)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = sched_real_now();
 	int			slotno = -1;
 	int			i;
 
@@ -449,7 +568,7 @@ database_held_locked(Oid dboid, TimestampTz now)
 bool
 worker_database_held(Oid dboid)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = sched_real_now();
 	bool		held;
 
 	SpinLockAcquire(&worker_shared->mutex);
@@ -559,7 +678,7 @@ lateness_percentile(const int64 *lateness, double q)
 bool
 worker_slot_attach(int slotno, uint32 generation, Oid *dboid)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = sched_real_now();
 	SchedulerSlot *slot;
 	bool		attached = false;
 	Latch	   *launcher_latch;
@@ -614,6 +733,36 @@ worker_slot_stop_requested(void)
 	stop = worker_shared->slots[my_slotno].stop_requested;
 	SpinLockRelease(&worker_shared->mutex);
 	return stop;
+}
+
+bool
+worker_slot_take_wake(bool *relay)
+{
+	SchedulerSlot *slot = &worker_shared->slots[my_slotno];
+	bool		wake;
+
+	SpinLockAcquire(&worker_shared->mutex);
+	wake = slot->wake_requested || slot->stop_requested;
+	slot->wake_requested = false;
+	*relay = slot->relay_len > 0 || slot->relay_overflow;
+	SpinLockRelease(&worker_shared->mutex);
+	return wake;
+}
+
+int
+worker_slot_take_relay(char *buf, bool *overflow)
+{
+	SchedulerSlot *slot = &worker_shared->slots[my_slotno];
+	int			len;
+
+	SpinLockAcquire(&worker_shared->mutex);
+	len = slot->relay_len;
+	memcpy(buf, slot->relay, len);
+	*overflow = slot->relay_overflow;
+	slot->relay_len = 0;
+	slot->relay_overflow = false;
+	SpinLockRelease(&worker_shared->mutex);
+	return len;
 }
 
 /*
@@ -696,7 +845,7 @@ database_busy(Oid dboid, pid_t *pid)
 void
 worker_hold_database(Oid dboid)
 {
-	TimestampTz start = GetCurrentTimestamp();
+	TimestampTz start = sched_real_now();
 	Latch	   *latches[8];
 	int			nlatches = 0;
 	bool		canceled = false;
@@ -743,7 +892,7 @@ worker_hold_database(Oid dboid)
 
 		if (!database_busy(dboid, &pid))
 			break;
-		waited = (long) ((GetCurrentTimestamp() - start) / 1000);
+		waited = (long) ((sched_real_now() - start) / 1000);
 		if (waited >= HOLD_WAIT_MS)
 		{
 			ereport(WARNING,

@@ -4,19 +4,7 @@
 -- workflow id is 42704, an id whose runs are all closed 55000.
 SET timezone = 'UTC';
 
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text; hint text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                            det = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-    RETURN st || ': ' || msg
-           || CASE WHEN det <> '' THEN E'\n  detail: ' || det ELSE '' END
-           || CASE WHEN hint <> '' THEN E'\n  hint: ' || hint ELSE '' END;
-END $$;
+\i test/sql/include/fixtures.sql
 -- sched.start_workflow('Report', 'we-1', 'we-q', <args>)
 CREATE FUNCTION pg_temp.start(args text) RETURNS text LANGUAGE sql AS $$
     SELECT pg_temp.try('SELECT sched.start_workflow(''Report'', ''we-1'', ''we-q'', '
@@ -48,8 +36,9 @@ SELECT pg_temp.start($$cron_schedule => '0 0 0 12 1 * 2030'$$);
 SELECT pg_temp.start($$cron_schedule => '60 * * * *'$$);
 SELECT pg_temp.start($$cron_schedule => '*/0 * * * *'$$);
 SELECT pg_temp.start($$cron_schedule => '0 0 * * fryday'$$);
-SELECT pg_temp.start($$cron_schedule => '0 0 L * *'$$);
-SELECT pg_temp.start($$cron_schedule => '0 0 * * 5#3'$$);
+-- L and # in their valid forms are accepted since 0.3.0 (spec_relative.sql)
+SELECT pg_temp.start($$cron_schedule => '0 0 L-31 * *'$$);
+SELECT pg_temp.start($$cron_schedule => '0 0 * * 5#0'$$);
 SELECT pg_temp.start($$cron_schedule => '? 0 * * *'$$);
 SELECT pg_temp.start($$cron_schedule => '@fortnightly'$$);
 SELECT pg_temp.start($$cron_schedule => '@every 0s'$$);
