@@ -6,7 +6,7 @@
  *
  * This is the reasoning of overlap policies in one place, free of SPI so it
  * can be unit-tested (test/unit/test_dispatch.c) with explicit buffers.
- * schedule.c loads a schedule's buffer, appends what became due, calls
+ * schedule_process.c loads a schedule's buffer, appends what became due, calls
  * dispatch_buffer() with callbacks that start, cancel and terminate runs
  * through the queue, and writes back what the items became.
  *

@@ -10,8 +10,8 @@
  * Plain C99 like the spec engine: no postgres.h, no SPI, no allocation, no
  * errors.  The side effects of a pass (starting a run, cancelling or
  * terminating the running ones) go through DispatchOps callbacks, so
- * schedule.c plugs in the queue and test/unit/test_dispatch.c plugs in a
- * fake one.  Times are opaque int64 values (schedule.c uses TimestampTz).
+ * schedule_process.c plugs in the run store and test/unit/test_dispatch.c plugs in a
+ * fake one.  Times are opaque int64 values (schedule_process.c uses TimestampTz).
  *
  *-------------------------------------------------------------------------
  */

@@ -98,6 +98,7 @@
 #include "utils/wait_event.h"
 
 #include "scheduler.h"
+#include "sched_clock.h"
 #include "worker.h"
 
 /* The postmaster restarts a dead launcher after this long. */
@@ -548,7 +549,7 @@ pg_sched_launcher_main(Datum main_arg)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 
-		now = GetCurrentTimestamp();
+		now = sched_real_now();
 		if (worker_take_rescan_request())
 		{
 			int			i;
@@ -572,7 +573,7 @@ pg_sched_launcher_main(Datum main_arg)
 
 		if (next == 0 || next > next_rescan_at)
 			next = next_rescan_at;
-		now = GetCurrentTimestamp();
+		now = sched_real_now();
 		timeout_ms = next <= now ? 0 : (long) ((next - now + 999) / 1000);
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 timeout_ms, PG_WAIT_EXTENSION);

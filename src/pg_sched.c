@@ -16,9 +16,10 @@
  * Layout (src/README.md has the design): spec/ is the pure-C spec engine
  * (no postgres.h); json_input.c reads jsonb documents strictly; spec_json.c
  * and spec_pgtz.c connect the engine to jsonb and to PostgreSQL's tz
- * database; spec_sql.c holds the SQL functions over specs; schedule*.c and
- * dispatch.c the schedules, queue.c the runs, workflow.c direct starts;
- * launcher.c, scheduler.c and worker_shmem.c the background workers.
+ * database; spec_sql.c holds the SQL functions over specs; schedule_*.c and
+ * dispatch.c the schedules; run_store.c, run_close.c and run_policy.c the
+ * runs; queue_api.c and workflow_api.c the SQL functions of runs and
+ * starts; launcher.c, scheduler.c and worker_shmem.c the background workers.
  *
  *-------------------------------------------------------------------------
  */

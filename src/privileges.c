@@ -43,6 +43,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
@@ -53,8 +54,10 @@
 #include "utils/rel.h"
 
 #include "privileges.h"
+#include "sched_limits.h"
+#include "spi_query.h"
+#include "sql_args.h"
 
-#define TASK_QUEUE_MAX	1000	/* bytes, as sched.executions checks */
 
 PG_FUNCTION_INFO_V1(sched_may_access);
 PG_FUNCTION_INFO_V1(sched_grant_task_queue);
@@ -146,6 +149,18 @@ priv_enter(PrivState *ps)
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
+
+	/*
+	 * Under session_replication_role = replica, triggers do not fire, and
+	 * with them the ON DELETE CASCADE of the buffer and backfills: deleting
+	 * a schedule would leave its buffered actions to a later schedule of
+	 * the same id.  Our table work always runs as origin (the switch back
+	 * flushes the plan cache, so only a session that is not origin pays).
+	 */
+	if (SessionReplicationRole != SESSION_REPLICATION_ROLE_ORIGIN)
+		(void) set_config_option("session_replication_role", "origin",
+								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
 	return caller;
 }
 
@@ -184,7 +199,7 @@ priv_may_access(Oid roleid, const char *owner)
 	return priv_is_admin(roleid) || priv_is_member(roleid, owner);
 }
 
-static SPIPlanPtr plan_queue_grantees;
+static SpiQuery plan_queue_grantees;
 
 bool
 priv_may_work_queue(Oid roleid, const char *task_queue)
@@ -197,19 +212,10 @@ priv_may_work_queue(Oid roleid, const char *task_queue)
 		return true;
 
 	SPI_connect();
-	if (plan_queue_grantees == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare("SELECT grantee::text"
-									   " FROM sched.task_queue_grants"
-									   " WHERE task_queue = $1", 1, types);
-
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not prepare the task queue grant lookup");
-		plan_queue_grantees = plan;
-	}
 	values[0] = CStringGetTextDatum(task_queue);
-	if (SPI_execute_plan(plan_queue_grantees, values, NULL, true, 0) < 0)
-		elog(ERROR, "the task queue grant lookup failed");
+	spi_run_sql(&plan_queue_grantees,
+				"SELECT grantee::text FROM sched.task_queue_grants"
+				" WHERE task_queue = $1", 1, types, values, NULL, true, 0);
 	for (uint64 i = 0; i < SPI_processed && !found; i++)
 	{
 		char	   *grantee = SPI_getvalue(SPI_tuptable->vals[i],
@@ -221,7 +227,7 @@ priv_may_work_queue(Oid roleid, const char *task_queue)
 	return found;
 }
 
-static SPIPlanPtr plan_all_grants;
+static SpiQuery plan_all_grants;
 
 void
 priv_run_filter(Oid roleid, Datum *all, Datum *role, Datum *queues)
@@ -235,18 +241,10 @@ priv_run_filter(Oid roleid, Datum *all, Datum *role, Datum *queues)
 	if (!every)
 	{
 		SPI_connect();
-		if (plan_all_grants == NULL)
-		{
-			SPIPlanPtr	plan = SPI_prepare("SELECT task_queue, grantee::text"
-										   " FROM sched.task_queue_grants",
-										   0, NULL);
-
-			if (plan == NULL || SPI_keepplan(plan) != 0)
-				elog(ERROR, "could not prepare the task queue grants query");
-			plan_all_grants = plan;
-		}
-		if (SPI_execute_plan(plan_all_grants, NULL, NULL, true, 0) < 0)
-			elog(ERROR, "the task queue grants query failed");
+		spi_run_sql(&plan_all_grants,
+					"SELECT task_queue, grantee::text"
+					" FROM sched.task_queue_grants", 0, NULL, NULL, NULL,
+					true, 0);
 		elems = MemoryContextAlloc(callcxt,
 								   sizeof(Datum) * Max(SPI_processed, 1));
 		for (uint64 i = 0; i < SPI_processed; i++)
@@ -307,37 +305,18 @@ sched_may_access(PG_FUNCTION_ARGS)
 static char *
 queue_arg(FunctionCallInfo fcinfo)
 {
-	char	   *queue;
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for task_queue: null is not allowed")));
-	queue = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	if (queue[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for task_queue: the empty string is not allowed")));
-	if (strlen(queue) > TASK_QUEUE_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for task_queue: task queue name of %d bytes is longer than the limit of %d",
-						(int) strlen(queue), TASK_QUEUE_MAX)));
-	return queue;
+	return sched_arg_name(fcinfo, 0, "task_queue", SCHED_NAME_MAX);
 }
 
 static char *
 role_arg(FunctionCallInfo fcinfo)
 {
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for role: null is not allowed")));
+	sched_arg_required(fcinfo, 1, "role");
 	return pstrdup(NameStr(*PG_GETARG_NAME(1)));
 }
 
-static SPIPlanPtr plan_grant;
-static SPIPlanPtr plan_revoke;
+static SpiQuery plan_grant;
+static SpiQuery plan_revoke;
 
 /*
  * sched.grant_task_queue(task_queue text, role name) RETURNS boolean
@@ -360,22 +339,15 @@ sched_grant_task_queue(PG_FUNCTION_ARGS)
 	priv_require_admin(caller, "grant a task queue");
 	priv_enter(&ps);
 	SPI_connect();
-	if (plan_grant == NULL)
-	{
-		plan_grant = SPI_prepare("INSERT INTO sched.task_queue_grants"
-								 " (task_queue, grantee, granted_by)"
-								 " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-								 3, types);
-		if (plan_grant == NULL || SPI_keepplan(plan_grant) != 0)
-			elog(ERROR, "could not prepare the task queue grant");
-	}
 	values[0] = CStringGetTextDatum(queue);
 	values[1] = DirectFunctionCall1(namein, CStringGetDatum(role));
 	values[2] = DirectFunctionCall1(namein,
 									CStringGetDatum(priv_role_name(caller)));
-	if (SPI_execute_plan(plan_grant, values, NULL, false, 0) < 0)
-		elog(ERROR, "the task queue grant failed");
-	added = SPI_processed > 0;
+	added = spi_run_sql(&plan_grant,
+						"INSERT INTO sched.task_queue_grants"
+						" (task_queue, grantee, granted_by)"
+						" VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+						3, types, values, NULL, false, 0) > 0;
 	SPI_finish();
 	priv_exit(&ps);
 
@@ -409,19 +381,12 @@ sched_revoke_task_queue(PG_FUNCTION_ARGS)
 	priv_require_admin(GetUserId(), "revoke a task queue");
 	priv_enter(&ps);
 	SPI_connect();
-	if (plan_revoke == NULL)
-	{
-		plan_revoke = SPI_prepare("DELETE FROM sched.task_queue_grants"
-								  " WHERE task_queue = $1 AND grantee = $2",
-								  2, types);
-		if (plan_revoke == NULL || SPI_keepplan(plan_revoke) != 0)
-			elog(ERROR, "could not prepare the task queue revoke");
-	}
 	values[0] = CStringGetTextDatum(queue);
 	values[1] = DirectFunctionCall1(namein, CStringGetDatum(role));
-	if (SPI_execute_plan(plan_revoke, values, NULL, false, 0) < 0)
-		elog(ERROR, "the task queue revoke failed");
-	removed = SPI_processed > 0;
+	removed = spi_run_sql(&plan_revoke,
+						  "DELETE FROM sched.task_queue_grants"
+						  " WHERE task_queue = $1 AND grantee = $2",
+						  2, types, values, NULL, false, 0) > 0;
 	SPI_finish();
 	priv_exit(&ps);
 	PG_RETURN_BOOL(removed);

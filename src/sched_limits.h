@@ -6,14 +6,12 @@
  *
  * A value over a limit is refused before anything is stored, with
  * SQLSTATE 22023 and a message naming the argument (or JSON path), its
- * size and the limit.
+ * size and the limit (sql_args.h).  Every limit lives here.
  *
  *-------------------------------------------------------------------------
  */
 #ifndef PG_SCHED_SCHED_LIMITS_H
 #define PG_SCHED_SCHED_LIMITS_H
-
-#include "utils/jsonb.h"
 
 /*
  * Bytes of a name: schedule and workflow ids, task queues, workflow types,
@@ -29,33 +27,25 @@
  */
 #define SCHED_PAYLOAD_MAX		(2 * 1024 * 1024)
 
+/* Bytes of a schedule's note (state.note, pause and unpause notes). */
+#define SCHEDULE_NOTE_MAX		1000
+
+/* Bytes of an action id: workflow ids are "<id>-YYYY-MM-DDTHH:MM:SSZ". */
+#define SCHEDULE_ACTION_ID_MAX	(SCHED_NAME_MAX - 21)
+
 /* Signals one run keeps at most (sched.signal_workflow; then 54000). */
 #define SCHED_SIGNALS_MAX		1000
 
 /* Ranges of one sched.backfill call (or create_schedule's backfill). */
 #define SCHED_BACKFILL_RANGES_MAX	1000
 
-/* Refuses a jsonb value larger than SCHED_PAYLOAD_MAX (NULL passes). */
-static inline void
-sched_check_payload(Jsonb *jb, const char *name)
-{
-	if (jb != NULL && VARSIZE(jb) > SCHED_PAYLOAD_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for %s: %d bytes are larger than the limit of %d",
-						name, (int) VARSIZE(jb), SCHED_PAYLOAD_MAX),
-				 errhint("Store large data elsewhere and pass a reference to it.")));
-}
+/* Bytes of a cron string (a spec's, or sched.start_workflow's). */
+#define SCHED_CRON_MAX			4096
 
-/* Refuses a string longer than max bytes (NULL passes). */
-static inline void
-sched_check_length(const char *s, const char *name, int max)
-{
-	if (s != NULL && strlen(s) > (size_t) max)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for %s: %s of %d bytes is longer than the limit of %d",
-						name, name, (int) strlen(s), max)));
-}
+/* Runs one sched.poll call claims at most. */
+#define SCHED_POLL_MAX			1000
+
+/* Elements of one batched call (complete_runs, fail_runs, start_workflows). */
+#define SCHED_BATCH_MAX			10000
 
 #endif							/* PG_SCHED_SCHED_LIMITS_H */

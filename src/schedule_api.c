@@ -6,7 +6,7 @@
  *
  * Each function validates all of its input before it touches a table
  * (SEMANTICS.md 6), locks the schedule's row, makes its change, and then
- * lets the processing core (schedule_process in schedule.c) act on it at
+ * lets the processing core (schedule_process in schedule_process.c) act on it at
  * once in the caller's transaction: a trigger or a backfill starts what
  * its overlap policy allows before the function returns, and next_due is
  * always recomputed in one place.  Every change that can move next_due
@@ -44,12 +44,13 @@
 
 #include "privileges.h"
 #include "sched_limits.h"
-#include "schedule.h"
-#include "schedule_core.h"
+#include "sched_clock.h"
+#include "schedule_process.h"
+#include "spi_query.h"
+#include "sql_args.h"
 #include "schedule_json.h"
 #include "scheduler.h"
 
-#define SCHEDULE_ID_MAX			1000	/* bytes, as sched.schedules checks */
 #define DESCRIBE_ACTIONS		10		/* recent and next actions shown */
 #define LIST_ACTIONS			5
 
@@ -67,41 +68,10 @@ PG_FUNCTION_INFO_V1(sched_delete);
 /* ---- arguments ---- */
 
 static void
-null_error(const char *name)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid value for %s: null is not allowed", name)));
-}
-
-static char *
-text_arg(FunctionCallInfo fcinfo, int n, const char *name)
-{
-	if (PG_ARGISNULL(n))
-		null_error(name);
-	return text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
-static Jsonb *
-jsonb_arg(FunctionCallInfo fcinfo, int n, const char *name)
-{
-	if (PG_ARGISNULL(n))
-		null_error(name);
-	return PG_GETARG_JSONB_P(n);
-}
-
-static void
 check_schedule_id(const char *id)
 {
-	if (id[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for schedule_id: the empty string is not allowed")));
-	if (strlen(id) > SCHEDULE_ID_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for schedule_id: id of %d bytes is longer than the limit of %d",
-						(int) strlen(id), SCHEDULE_ID_MAX)));
+	sched_check_nonempty(id, "schedule_id");
+	sched_check_length(id, "schedule_id", SCHED_NAME_MAX);
 }
 
 static char *
@@ -110,11 +80,7 @@ note_arg(FunctionCallInfo fcinfo, int n, const char *dflt)
 	char	   *note = PG_ARGISNULL(n) ? pstrdup(dflt) :
 		text_to_cstring(PG_GETARG_TEXT_PP(n));
 
-	if (strlen(note) > SCHEDULE_NOTE_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for note: note of %d bytes is longer than the limit of %d",
-						(int) strlen(note), SCHEDULE_NOTE_MAX)));
+	sched_check_length(note, "note", SCHEDULE_NOTE_MAX);
 	return note;
 }
 
@@ -140,16 +106,6 @@ check_spec_size(const ScheduleDoc *doc)
 
 /* ---- shared steps ---- */
 
-static void
-run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only,
-		 long count)
-{
-	int			rc = SPI_execute_plan(plan, values, nulls, read_only, count);
-
-	if (rc < 0)
-		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
-}
-
 static Datum
 column(SPITupleTable *tt, uint64 row, int col, bool *isnull)
 {
@@ -165,7 +121,7 @@ typedef struct LockedRow
 	SchedulePolicy policy;
 } LockedRow;
 
-static SPIPlanPtr plan_lock_row;
+static SpiQuery plan_lock_row;
 
 /*
  * Locks the schedule's row and reads it (connected to SPI); 42704 if it
@@ -179,12 +135,12 @@ lock_row(const char *id, Oid caller, LockedRow *out)
 	bool		isnull;
 
 	values[0] = CStringGetTextDatum(id);
-	run_plan(schedule_plan(&plan_lock_row,
+	spi_run_sql(&plan_lock_row,
 						   "SELECT conflict_token, paused, spec, policy,"
 						   " owner::text"
 						   " FROM sched.schedules WHERE schedule_id = $1"
 						   " FOR UPDATE",
-						   1, types),
+						   1, types,
 			 values, NULL, false, 1);
 	if (SPI_processed == 0 ||
 		!priv_may_access(caller, SPI_getvalue(SPI_tuptable->vals[0],
@@ -198,7 +154,7 @@ lock_row(const char *id, Oid caller, LockedRow *out)
 							   "schedule.policy", &out->policy);
 }
 
-static SPIPlanPtr plan_check_lock;
+static SpiQuery plan_check_lock;
 
 /*
  * lock_row() without reading: for the functions that leave the reading to
@@ -213,10 +169,10 @@ check_schedule(const char *id, Oid caller)
 
 	SPI_connect();
 	values[0] = CStringGetTextDatum(id);
-	run_plan(schedule_plan(&plan_check_lock,
+	spi_run_sql(&plan_check_lock,
 						   "SELECT owner::text FROM sched.schedules"
 						   " WHERE schedule_id = $1 FOR UPDATE",
-						   1, types),
+						   1, types,
 			 values, NULL, false, 1);
 	if (SPI_processed == 0 ||
 		!priv_may_access(caller, SPI_getvalue(SPI_tuptable->vals[0],
@@ -225,7 +181,7 @@ check_schedule(const char *id, Oid caller)
 	SPI_finish();
 }
 
-static SPIPlanPtr plan_add_backfill;
+static SpiQuery plan_add_backfill;
 
 /*
  * Adds backfill cursors (connected to SPI); the processing core feeds them.
@@ -248,11 +204,11 @@ add_backfills(const char *id, const ScheduleBackfill *bfs, int n,
 		values[2] = TimestampTzGetDatum(bfs[i].end_at);
 		values[3] = CStringGetTextDatum(dispatch_overlap_names[bfs[i].has_overlap ?
 															   bfs[i].overlap : dflt]);
-		run_plan(schedule_plan(&plan_add_backfill,
+		spi_run_sql(&plan_add_backfill,
 							   "INSERT INTO sched.backfills"
 							   " (schedule_id, next_time, end_at, overlap)"
 							   " VALUES ($1, $2, $3, $4) RETURNING seq",
-							   4, types),
+							   4, types,
 				 values, NULL, false, 0);
 		if (i == 0)
 			first = DatumGetInt64(column(SPI_tuptable, 0, 1, &isnull));
@@ -285,7 +241,7 @@ check_backfill_size(const char *id, const Spec *spec,
 	}
 }
 
-static SPIPlanPtr plan_left_backfills;
+static SpiQuery plan_left_backfills;
 
 /*
  * The backfill times of cursors from first_seq on that are still to be
@@ -304,12 +260,12 @@ count_left(const char *id, int64 first_seq)
 
 	values[0] = CStringGetTextDatum(id);
 	values[1] = Int64GetDatum(first_seq);
-	run_plan(schedule_plan(&plan_left_backfills,
+	spi_run_sql(&plan_left_backfills,
 						   "SELECT f.next_time, f.end_at, s.spec"
 						   " FROM sched.backfills f JOIN sched.schedules s"
 						   " USING (schedule_id)"
 						   " WHERE f.schedule_id = $1 AND f.seq >= $2",
-						   2, types),
+						   2, types,
 			 values, NULL, false, 0);
 	tt = SPI_tuptable;
 	n = SPI_processed;
@@ -340,7 +296,7 @@ process_now(const char *id, TimestampTz now)
 
 /* ---- create ---- */
 
-static SPIPlanPtr plan_insert;
+static SpiQuery plan_insert;
 
 /*
  * sched.create_schedule(schedule_id text, schedule jsonb,
@@ -350,8 +306,8 @@ static SPIPlanPtr plan_insert;
 Datum
 sched_create_schedule(PG_FUNCTION_ARGS)
 {
-	char	   *id = text_arg(fcinfo, 0, "schedule_id");
-	Jsonb	   *docjb = jsonb_arg(fcinfo, 1, "schedule");
+	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
+	Jsonb	   *docjb = sched_arg_jsonb(fcinfo, 1, "schedule");
 	bool		trigger = PG_ARGISNULL(2) ? false : PG_GETARG_BOOL(2);
 	Jsonb	   *memo = PG_ARGISNULL(4) ? NULL : PG_GETARG_JSONB_P(4);
 	ScheduleDoc doc;
@@ -411,7 +367,7 @@ sched_create_schedule(PG_FUNCTION_ARGS)
 		values[11] = TimestampTzGetDatum(now);
 		/* the schedule, and every run it starts, belongs to the caller */
 		values[12] = CStringGetTextDatum(priv_role_name(caller));
-		run_plan(schedule_plan(&plan_insert,
+		spi_run_sql(&plan_insert,
 							   "INSERT INTO sched.schedules (schedule_id, spec,"
 							   " action, policy, paused, note, limited_actions,"
 							   " remaining_actions, memo, conflict_token,"
@@ -420,7 +376,7 @@ sched_create_schedule(PG_FUNCTION_ARGS)
 							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
 							   " $10, $11, now(), now(), $12, $13::name)"
 							   " ON CONFLICT (schedule_id) DO NOTHING",
-							   13, types),
+							   13, types,
 				 values, nulls, false, 0);
 		if (SPI_processed == 0)
 			ereport(ERROR,
@@ -443,9 +399,9 @@ sched_create_schedule(PG_FUNCTION_ARGS)
 
 /* ---- describe and list ---- */
 
-static SPIPlanPtr plan_recent;
-static SPIPlanPtr plan_running;
-static SPIPlanPtr plan_buffer_size;
+static SpiQuery plan_recent;
+static SpiQuery plan_running;
+static SpiQuery plan_buffer_size;
 
 /* The last "limit" actions, oldest first (connected to SPI). */
 static JsonbValue *
@@ -456,7 +412,7 @@ push_recent_actions(JsonbParseState **st, const char *id, int limit)
 
 	values[0] = CStringGetTextDatum(id);
 	values[1] = Int32GetDatum(limit);
-	run_plan(schedule_plan(&plan_recent,
+	spi_run_sql(&plan_recent,
 						   "SELECT scheduled_at, created_at, workflow_id,"
 						   " run_id::text, status FROM ("
 						   " SELECT scheduled_at, created_at, workflow_id,"
@@ -465,7 +421,7 @@ push_recent_actions(JsonbParseState **st, const char *id, int limit)
 						   " ORDER BY scheduled_at DESC, created_at DESC"
 						   " LIMIT $2) r"
 						   " ORDER BY scheduled_at, created_at",
-						   2, types),
+						   2, types,
 			 values, NULL, false, 0);
 	pushJsonbValue(st, WJB_BEGIN_ARRAY, NULL);
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -505,14 +461,14 @@ push_running_actions(JsonbParseState **st, const char *id)
 	Datum		values[1];
 
 	values[0] = CStringGetTextDatum(id);
-	run_plan(schedule_plan(&plan_running,
+	spi_run_sql(&plan_running,
 						   "SELECT workflow_id, run_id::text"
 						   " FROM sched.executions"
 						   " WHERE schedule_id = $1 AND overlap_tracked"
 						   " AND status IN ('scheduled', 'pending', 'running')"
 						   SCHEDULE_THIS_INCARNATION
 						   " ORDER BY created_at, workflow_id",
-						   1, types),
+						   1, types,
 			 values, NULL, false, 0);
 	pushJsonbValue(st, WJB_BEGIN_ARRAY, NULL);
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -539,10 +495,10 @@ buffer_size(const char *id)
 	bool		isnull;
 
 	values[0] = CStringGetTextDatum(id);
-	run_plan(schedule_plan(&plan_buffer_size,
+	spi_run_sql(&plan_buffer_size,
 						   "SELECT count(*) FROM sched.buffer"
 						   " WHERE schedule_id = $1",
-						   1, types),
+						   1, types,
 			 values, NULL, false, 1);
 	return DatumGetInt64(column(SPI_tuptable, 0, 1, &isnull));
 }
@@ -567,13 +523,13 @@ next_times(const char *id, Jsonb *specjb, bool paused, bool limited,
 									  nominal, now, max, out);
 }
 
-static SPIPlanPtr plan_describe;
+static SpiQuery plan_describe;
 
 /* sched.describe(schedule_id text) RETURNS jsonb */
 Datum
 sched_describe(PG_FUNCTION_ARGS)
 {
-	char	   *id = text_arg(fcinfo, 0, "schedule_id");
+	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
 	MemoryContext callcxt = CurrentMemoryContext;
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
@@ -596,7 +552,7 @@ sched_describe(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	values[0] = CStringGetTextDatum(id);
-	run_plan(schedule_plan(&plan_describe,
+	spi_run_sql(&plan_describe,
 						   "SELECT spec, action, policy, paused, note,"
 						   " limited_actions, remaining_actions, memo,"
 						   " conflict_token, next_nominal, num_actions,"
@@ -604,7 +560,7 @@ sched_describe(PG_FUNCTION_ARGS)
 						   " num_actions_skipped_overlap, num_buffer_dropped,"
 						   " created_at, last_updated_at, owner::text"
 						   " FROM sched.schedules WHERE schedule_id = $1",
-						   1, types),
+						   1, types,
 			 values, NULL, false, 1);
 	if (SPI_processed == 0 ||
 		!priv_may_access(caller, SPI_getvalue(SPI_tuptable->vals[0],
@@ -695,7 +651,7 @@ sched_describe(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(result);
 }
 
-static SPIPlanPtr plan_list;
+static SpiQuery plan_list;
 
 /*
  * sched.list_schedules() RETURNS TABLE (schedule_id text, workflow text,
@@ -719,14 +675,14 @@ sched_list_schedules(PG_FUNCTION_ARGS)
 	SPI_connect();
 	/* SEMANTICS.md 5: every schedule the caller may see */
 	args[0] = ObjectIdGetDatum(caller);
-	run_plan(schedule_plan(&plan_list,
+	spi_run_sql(&plan_list,
 						   "SELECT schedule_id, action->>'workflow', paused,"
 						   " note, spec, limited_actions, remaining_actions,"
 						   " next_nominal, memo"
 						   " FROM sched.schedules"
 						   " WHERE sched.may_access(owner, $1)"
 						   " ORDER BY schedule_id",
-						   1, types),
+						   1, types,
 			 args, NULL, false, 0);
 	tt = SPI_tuptable;
 	n = SPI_processed;
@@ -775,13 +731,13 @@ sched_list_schedules(PG_FUNCTION_ARGS)
 
 /* ---- pause, unpause ---- */
 
-static SPIPlanPtr plan_pause;
+static SpiQuery plan_pause;
 
 /* sched.pause(schedule_id text, note text DEFAULT 'Paused via SQL') */
 Datum
 sched_pause(PG_FUNCTION_ARGS)
 {
-	char	   *id = text_arg(fcinfo, 0, "schedule_id");
+	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
 	char	   *note = note_arg(fcinfo, 1, "Paused via SQL");
 	TimestampTz now = schedule_clock();
 	Oid			types[4] = {TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID};
@@ -796,12 +752,12 @@ sched_pause(PG_FUNCTION_ARGS)
 	values[1] = CStringGetTextDatum(note);
 	values[2] = Int64GetDatum(schedule_new_token(row.token, now));
 	values[3] = TimestampTzGetDatum(now);
-	run_plan(schedule_plan(&plan_pause,
+	spi_run_sql(&plan_pause,
 						   "UPDATE sched.schedules SET paused = true,"
 						   " note = $2, conflict_token = $3,"
 						   " last_updated_at = $4, last_event_at = $4"
 						   " WHERE schedule_id = $1",
-						   4, types),
+						   4, types,
 			 values, NULL, false, 0);
 	SPI_finish();
 	/* next_due becomes NULL (unless backfills remain) */
@@ -811,13 +767,13 @@ sched_pause(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-static SPIPlanPtr plan_unpause;
+static SpiQuery plan_unpause;
 
 /* sched.unpause(schedule_id text, note text DEFAULT 'Unpaused via SQL') */
 Datum
 sched_unpause(PG_FUNCTION_ARGS)
 {
-	char	   *id = text_arg(fcinfo, 0, "schedule_id");
+	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
 	char	   *note = note_arg(fcinfo, 1, "Unpaused via SQL");
 	TimestampTz now = schedule_clock();
 	Oid			types[6] = {TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID,
@@ -847,14 +803,14 @@ sched_unpause(PG_FUNCTION_ARGS)
 	values[4] = BoolGetDatum(row.paused);
 	values[5] = TimestampTzGetDatum(nominal);
 	nulls[5] = has_nominal ? ' ' : 'n';
-	run_plan(schedule_plan(&plan_unpause,
+	spi_run_sql(&plan_unpause,
 						   "UPDATE sched.schedules SET paused = false,"
 						   " note = $2, conflict_token = $3,"
 						   " last_updated_at = $4, last_event_at = $4,"
 						   " next_nominal = CASE WHEN $5 THEN $6"
 						   " ELSE next_nominal END"
 						   " WHERE schedule_id = $1",
-						   6, types),
+						   6, types,
 			 values, nulls, false, 0);
 	SPI_finish();
 	process_now(id, now);
@@ -869,7 +825,7 @@ sched_unpause(PG_FUNCTION_ARGS)
 Datum
 sched_trigger(PG_FUNCTION_ARGS)
 {
-	char	   *id = text_arg(fcinfo, 0, "schedule_id");
+	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
 	ScheduleProcess opts;
 	PrivState	ps;
 	Oid			caller;
@@ -896,7 +852,7 @@ sched_trigger(PG_FUNCTION_ARGS)
 /* ---- backfill ---- */
 
 
-static SPIPlanPtr plan_touch;
+static SpiQuery plan_touch;
 
 /* Adds backfill ranges, processes them as far as they go; the count. */
 static int64
@@ -924,10 +880,10 @@ backfill(const char *id, const ScheduleBackfill *bfs, int n)
 	/* a backfill is an event: retention counts from it */
 	values[0] = CStringGetTextDatum(id);
 	values[1] = TimestampTzGetDatum(now);
-	run_plan(schedule_plan(&plan_touch,
+	spi_run_sql(&plan_touch,
 						   "UPDATE sched.schedules SET last_event_at = $2"
 						   " WHERE schedule_id = $1",
-						   2, types),
+						   2, types,
 			 values, NULL, false, 0);
 	SPI_finish();
 
@@ -953,14 +909,14 @@ backfill(const char *id, const ScheduleBackfill *bfs, int n)
 Datum
 sched_backfill(PG_FUNCTION_ARGS)
 {
-	char	   *id = text_arg(fcinfo, 0, "schedule_id");
+	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
 	ScheduleBackfill bf;
 
 	memset(&bf, 0, sizeof(bf));
 	if (PG_ARGISNULL(1))
-		null_error("start_at");
+		sched_null_error("start_at");
 	if (PG_ARGISNULL(2))
-		null_error("end_at");
+		sched_null_error("end_at");
 	bf.start_at = PG_GETARG_TIMESTAMPTZ(1);
 	bf.end_at = PG_GETARG_TIMESTAMPTZ(2);
 	if (!PG_ARGISNULL(3))
@@ -977,8 +933,8 @@ sched_backfill(PG_FUNCTION_ARGS)
 Datum
 sched_backfill_list(PG_FUNCTION_ARGS)
 {
-	char	   *id = text_arg(fcinfo, 0, "schedule_id");
-	Jsonb	   *jb = jsonb_arg(fcinfo, 1, "backfills");
+	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
+	Jsonb	   *jb = sched_arg_jsonb(fcinfo, 1, "backfills");
 	ScheduleBackfill *bfs;
 	int			n;
 
@@ -988,7 +944,7 @@ sched_backfill_list(PG_FUNCTION_ARGS)
 
 /* ---- update, delete ---- */
 
-static SPIPlanPtr plan_update;
+static SpiQuery plan_update;
 
 /*
  * sched.update(schedule_id text, schedule jsonb,
@@ -997,8 +953,8 @@ static SPIPlanPtr plan_update;
 Datum
 sched_update(PG_FUNCTION_ARGS)
 {
-	char	   *id = text_arg(fcinfo, 0, "schedule_id");
-	Jsonb	   *docjb = jsonb_arg(fcinfo, 1, "schedule");
+	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
+	Jsonb	   *docjb = sched_arg_jsonb(fcinfo, 1, "schedule");
 	ScheduleDoc doc;
 	TimestampTz now = schedule_clock();
 	LockedRow	row;
@@ -1058,7 +1014,7 @@ sched_update(PG_FUNCTION_ARGS)
 	nulls[9] = has_nominal ? ' ' : 'n';
 	values[10] = Int64GetDatum(schedule_new_token(row.token, now));
 	values[11] = TimestampTzGetDatum(now);
-	run_plan(schedule_plan(&plan_update,
+	spi_run_sql(&plan_update,
 						   "UPDATE sched.schedules SET"
 						   " spec = COALESCE($2, spec),"
 						   " action = COALESCE($3, action),"
@@ -1072,7 +1028,7 @@ sched_update(PG_FUNCTION_ARGS)
 						   " next_nominal = $10, conflict_token = $11,"
 						   " last_updated_at = $12, last_event_at = $12"
 						   " WHERE schedule_id = $1",
-						   12, types),
+						   12, types,
 			 values, nulls, false, 0);
 	SPI_finish();
 
@@ -1082,13 +1038,13 @@ sched_update(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(opts.conflict_token);
 }
 
-static SPIPlanPtr plan_delete;
+static SpiQuery plan_delete;
 
 /* sched.delete(schedule_id text) */
 Datum
 sched_delete(PG_FUNCTION_ARGS)
 {
-	char	   *id = text_arg(fcinfo, 0, "schedule_id");
+	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
 	PrivState	ps;
@@ -1098,9 +1054,9 @@ sched_delete(PG_FUNCTION_ARGS)
 	SPI_connect();
 	values[0] = CStringGetTextDatum(id);
 	/* buffer and backfills go with it (ON DELETE CASCADE); runs stay */
-	run_plan(schedule_plan(&plan_delete,
+	spi_run_sql(&plan_delete,
 						   "DELETE FROM sched.schedules WHERE schedule_id = $1",
-						   1, types),
+						   1, types,
 			 values, NULL, false, 0);
 	if (SPI_processed == 0)
 		schedule_not_found(id);

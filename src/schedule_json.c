@@ -28,8 +28,10 @@
  *	 - execution_timeout and run_timeout must be positive when given (leave
  *	   them out for "no timeout"); durations have millisecond resolution.
  *	 - retry_policy is Temporal's RetryPolicy: initial_interval (default
- *	   1 s, positive), backoff_coefficient (default 2, at least 1),
- *	   maximum_interval (default 100 x initial_interval, not below it),
+ *	   1 s, positive), backoff_coefficient (default 2, 1 to 1e308: a
+ *	   double holds it),
+ *	   maximum_interval (default 100 x initial_interval, at most 200
+ *	   years, not below initial_interval),
  *	   maximum_attempts (default 0 = unlimited), non_retryable_error_types
  *	   (strings); stored with the defaults filled in.
  *	 - action.memo and the schedule memo are JSON objects (Temporal's memo
@@ -59,6 +61,7 @@
 #include "json_input.h"
 #include "sched_limits.h"
 #include "schedule_json.h"
+#include "sql_args.h"
 
 /* Unix seconds of PostgreSQL's epoch, 2000-01-01 00:00:00 UTC. */
 #define PG_EPOCH_UNIX_SECS \
@@ -335,9 +338,19 @@ static const char *const retry_keys[] = {
 
 /*
  * Reads a retry policy; returns its canonical form and, when out is not
- * NULL, the values (sched.start_workflow validates with it, and workflow.c
+ * NULL, the values (sched.start_workflow validates with it, and run_policy.c
  * reads stored canonical policies back with it to compute a backoff).
  */
+/* The largest backoff coefficient: 1e308, below DBL_MAX. */
+static Numeric
+max_coefficient(void)
+{
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in,
+											   CStringGetDatum("1e308"),
+											   ObjectIdGetDatum(InvalidOid),
+											   Int32GetDatum(-1)));
+}
+
 static Jsonb *
 retry_policy_from_value(const JsonbValue *v, const char *path,
 						ScheduleRetryPolicy *out)
@@ -368,8 +381,15 @@ retry_policy_from_value(const JsonbValue *v, const char *path,
 			jsonin_value_error(kpath, NULL, "backoff coefficient %s is less than 1",
 						DatumGetCString(DirectFunctionCall1(numeric_out,
 															NumericGetDatum(coefficient))));
+		/* beyond a double's range every fail on the run would error out */
+		if (DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+											  NumericGetDatum(coefficient),
+											  NumericGetDatum(max_coefficient()))) > 0)
+			jsonin_value_error(kpath, NULL, "backoff coefficient %s is more than 1e308",
+							   numeric_out_sci(coefficient, 2));
 	}
-	maximum = initial * 100;
+	/* the default stays within the limit, so the stored policy reads again */
+	maximum = Min(initial * 100, JSONIN_MAX_DURATION_USEC / 1000);
 	if (val[2])
 	{
 		char	   *kpath = key_path(path, retry_keys[2]);
@@ -507,20 +527,20 @@ action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
 	out->workflow = json_string(val[A_WORKFLOW], kpath[A_WORKFLOW], false);
 	if (strlen(out->workflow) > SCHED_NAME_MAX)
 		jsonin_value_error(kpath[A_WORKFLOW], NULL,
-					"workflow type of %d bytes is longer than the limit of %d",
+					SCHED_TOO_LONG_FMT,
 					(int) strlen(out->workflow), SCHED_NAME_MAX);
 	out->id = json_string(val[A_ID], kpath[A_ID], false);
 	if (strlen(out->id) > SCHEDULE_ACTION_ID_MAX)
 		jsonin_value_error(kpath[A_ID],
 					"Workflow ids are the id, \"-\" and the nominal time, at most 1000 bytes.",
-					"id of %d bytes is longer than the limit of %d",
+					SCHED_TOO_LONG_FMT,
 					(int) strlen(out->id), SCHEDULE_ACTION_ID_MAX);
 	out->task_queue = json_string(val[A_TASK_QUEUE], kpath[A_TASK_QUEUE],
 								  false);
-	if (strlen(out->task_queue) > SCHEDULE_TASK_QUEUE_MAX)
+	if (strlen(out->task_queue) > SCHED_NAME_MAX)
 		jsonin_value_error(kpath[A_TASK_QUEUE], NULL,
-					"task queue name of %d bytes is longer than the limit of %d",
-					(int) strlen(out->task_queue), SCHEDULE_TASK_QUEUE_MAX);
+					SCHED_TOO_LONG_FMT,
+					(int) strlen(out->task_queue), SCHED_NAME_MAX);
 
 	if (val[A_ARGS])
 	{
@@ -704,7 +724,7 @@ state_from_value(const JsonbValue *v, const char *path, ScheduleState *out)
 
 		out->note = json_string(val[1], kpath, true);
 		if (strlen(out->note) > SCHEDULE_NOTE_MAX)
-			jsonin_value_error(kpath, NULL, "note of %d bytes is longer than the limit of %d",
+			jsonin_value_error(kpath, NULL, SCHED_TOO_LONG_FMT,
 						(int) strlen(out->note), SCHEDULE_NOTE_MAX);
 	}
 	if (val[2])

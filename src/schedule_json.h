@@ -13,12 +13,8 @@
 #include "utils/jsonb.h"
 
 #include "dispatch.h"
+#include "sched_limits.h"
 #include "spec_json.h"
-
-#define SCHEDULE_NOTE_MAX			1000	/* bytes of state.note */
-/* workflow ids are "<action.id>-YYYY-MM-DDTHH:MM:SSZ", at most 1000 bytes */
-#define SCHEDULE_ACTION_ID_MAX		(1000 - 21)
-#define SCHEDULE_TASK_QUEUE_MAX		1000	/* bytes, as sched.executions checks */
 #define SCHEDULE_CATCHUP_MIN_MS		INT64CONST(10000)
 #define SCHEDULE_CATCHUP_DEFAULT_MS (INT64CONST(365) * 86400 * 1000)
 

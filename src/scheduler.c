@@ -26,10 +26,12 @@
  *		each batch its own transaction (due schedules are found through the
  *		index on next_due, so a tick costs what is due, not what exists),
  *		counted for sched.scheduler_status() by fire_and_count();
- *	 2. queue_expire_leases(now);
+ *	 2. run_close_expire(now);
  *	 3. every PURGE_PERIOD_SECS (sooner if a retention GUC is shorter):
- *		schedule_purge_exhausted(now) and queue_purge_closed() in batches;
- *	 4. the next deadline: min(schedule_next_due(), queue_next_deadline()).
+ *		schedule_purge_exhausted(now) and run_store_purge_closed() in batches;
+ *	 4. the next deadline: min(schedule_next_due(), run_store_next_deadline());
+ *	    when it has passed and the tick changed nothing (a due row locked
+ *	    by a long transaction), the next deadline after now as well.
  *
  * Then WaitLatch() until that deadline, in milliseconds rounded up, in two
  * parts when it is near (scheduler_sleep(): the kernel lets a long wait
@@ -67,7 +69,7 @@
  * tick; transactions allocate in their own contexts.
  *
  * Crashes: every action is written in the transaction that advances its
- * schedule's cursor (schedule.c), and a unique index on (schedule_id,
+ * schedule's cursor (schedule_process.c), and a unique index on (schedule_id,
  * nominal_time) of scheduled runs backs that up, so a crash at any point
  * neither loses nor duplicates a nominal time: after the restart the
  * cursor still points at the first time not acted on, and the catch-up
@@ -108,8 +110,10 @@
 #include "utils/wait_event.h"
 
 #include "privileges.h"
-#include "queue.h"
-#include "schedule.h"
+#include "run_close.h"
+#include "run_store.h"
+#include "sched_clock.h"
+#include "schedule_tick.h"
 #include "scheduler.h"
 #include "worker.h"
 
@@ -137,7 +141,8 @@ typedef enum SchedulerStep
 	STEP_EXPIRE,
 	STEP_PURGE_SCHEDULES,
 	STEP_PURGE_RUNS,
-	STEP_NEXT_DEADLINE
+	STEP_NEXT_DEADLINE,
+	STEP_LATER_DEADLINE
 } SchedulerStep;
 
 typedef enum StepResult
@@ -297,6 +302,7 @@ step_activity(SchedulerStep step)
 		case STEP_PURGE_RUNS:
 			return "deleting closed runs past their retention";
 		case STEP_NEXT_DEADLINE:
+		case STEP_LATER_DEADLINE:
 			return "finding the next due time";
 	}
 	return "working";
@@ -384,18 +390,24 @@ scheduler_run_step(SchedulerStep step, TimestampTz now, int64 *result)
 					*result = fire_and_count(now);
 					break;
 				case STEP_EXPIRE:
-					*result = queue_expire_leases(now);
+					*result = run_close_expire(now);
 					break;
 				case STEP_PURGE_SCHEDULES:
 					*result = schedule_purge_exhausted(now);
 					break;
 				case STEP_PURGE_RUNS:
-					*result = queue_purge_closed(now - (int64) pg_sched_run_retention * USECS_PER_SEC,
+					*result = run_store_purge_closed(now - (int64) pg_sched_run_retention * USECS_PER_SEC,
 												 PURGE_BATCH);
 					break;
 				case STEP_NEXT_DEADLINE:
-					*result = Min(schedule_due_real(schedule_next_due()),
-								  queue_next_deadline());
+					*result = Min(schedule_due_real(schedule_next_due(DT_NOBEGIN)),
+								  run_store_next_deadline(DT_NOBEGIN));
+					break;
+				case STEP_LATER_DEADLINE:
+					/* now is real time; next_due is on the schedules' clock */
+					*result = Min(schedule_due_real(schedule_next_due(now +
+																	  (int64) pg_sched_debug_clock_offset * USECS_PER_SEC)),
+								  run_store_next_deadline(now));
 					break;
 			}
 		}
@@ -536,7 +548,7 @@ scheduler_tick(void)
 	ahead = 0;
 	if (fire_ahead != 0)
 	{
-		TimestampTz real = GetCurrentTimestamp();
+		TimestampTz real = sched_real_now();
 
 		if (fire_ahead > real &&
 			fire_ahead - real <= fire_lead_us + PRECISE_MARGIN_MS * 1000)
@@ -569,7 +581,7 @@ scheduler_tick(void)
 
 	/* 2. leases, timeouts and start delays: the queue's times follow now() */
 	leave_if_asked();
-	now = GetCurrentTimestamp();
+	now = sched_real_now();
 	if (run_step(STEP_EXPIRE, now, &n, &failed))
 		expired = n;
 
@@ -579,11 +591,11 @@ scheduler_tick(void)
 
 	/* 4. the next deadline */
 	leave_if_asked();
-	if (!run_step(STEP_NEXT_DEADLINE, GetCurrentTimestamp(), &n, &failed))
+	if (!run_step(STEP_NEXT_DEADLINE, sched_real_now(), &n, &failed))
 		n = DT_NOEND;
 	next = (TimestampTz) n;
 
-	now = GetCurrentTimestamp();
+	now = sched_real_now();
 	if (failed)
 	{
 		/* a lasting failure: log less and retry less often (1 s, 2 s, ...) */
@@ -619,11 +631,25 @@ scheduler_tick(void)
 	}
 	else
 	{
-		/* 0, 10, 20, 40, ... 1000 ms */
+		/*
+		 * The deadline has passed, yet the tick changed nothing: what is due
+		 * is locked by someone else (a long transaction holding a schedule's
+		 * or a run's row; SKIP LOCKED passed it over).  Try it again after
+		 * 0, 10, 20, 40, ... 1000 ms, but wake on time for the next deadline
+		 * after now: one locked row must not make the others late.
+		 */
 		failed_ticks = 0;
 		idle_spins++;
 		timeout_ms = idle_spins == 1 ? 0 :
 			Min(10L << Min(idle_spins - 2, 7), MAX_SLEEP_MS);
+		if (timeout_ms > 0 &&
+			run_step(STEP_LATER_DEADLINE, now, &n, &failed) &&
+			(TimestampTz) n != DT_NOEND &&
+			(TimestampTz) n - now < (int64) timeout_ms * 1000)
+		{
+			sleep_deadline = (TimestampTz) n;
+			timeout_ms = (long) Max(((TimestampTz) n - now + 999) / 1000, 0);
+		}
 	}
 
 	worker_slot_report(now, next == DT_NOEND ? 0 : next, (int) processed, failed);
@@ -659,7 +685,7 @@ scheduler_sleep(long timeout_ms)
 					   timeout_ms - PRECISE_MARGIN_MS, PG_WAIT_EXTENSION);
 		if (rc & WL_LATCH_SET)
 			return;
-		now = GetCurrentTimestamp();
+		now = sched_real_now();
 		if (now >= sleep_deadline)
 			return;
 		timeout_ms = (long) ((sleep_deadline - now + 999) / 1000);
@@ -681,6 +707,9 @@ scheduler_session_settings(void)
 	SetConfigOption("default_transaction_isolation", "read committed",
 					PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("default_transaction_read_only", "off",
+					PGC_SUSET, PGC_S_OVERRIDE);
+	/* replica would silence the ON DELETE CASCADE of buffer and backfills */
+	SetConfigOption("session_replication_role", "origin",
 					PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("lock_timeout", SCHEDULER_LOCK_TIMEOUT,

@@ -52,6 +52,7 @@
 
 #include "json_input.h"
 #include "spec_json.h"
+#include "sql_args.h"
 #include "spec_pgtz.h"
 
 /* The instants spec_format_time can write: years 0000-9999. */
@@ -192,7 +193,7 @@ field_from_json(const JsonbValue *v, const char *path, SpecCalendar *cal,
 	if (v->type == jbvString)
 	{
 		if (v->val.string.len > SPEC_JSON_MAX_TEXT)
-			jsonin_value_error(path, NULL, "string of %d bytes is longer than the limit of %d",
+			jsonin_value_error(path, NULL, SCHED_TOO_LONG_FMT,
 						v->val.string.len, SPEC_JSON_MAX_TEXT);
 		if (!spec_calendar_parse_field(cal, field, v->val.string.val,
 									   v->val.string.len, 0, &err))
@@ -251,7 +252,7 @@ calendar_from_json(const JsonbValue *v, const char *path, SpecCalendar *cal)
 			if (fv->type != jbvString)
 				jsonin_type_error(fpath, "a string", fv);
 			if (fv->val.string.len > SPEC_COMMENT_MAX)
-				jsonin_value_error(fpath, NULL, "comment of %d bytes is longer than the limit of %d",
+				jsonin_value_error(fpath, NULL, SCHED_TOO_LONG_FMT,
 							fv->val.string.len, SPEC_COMMENT_MAX);
 			memcpy(cal->comment, fv->val.string.val, fv->val.string.len);
 			cal->comment[fv->val.string.len] = '\0';
@@ -333,7 +334,7 @@ cron_from_json(const JsonbValue *v, const char *path, SpecCron *cron,
 	if (v->type != jbvString)
 		jsonin_type_error(path, "a string", v);
 	if (v->val.string.len > SPEC_JSON_MAX_TEXT)
-		jsonin_value_error(path, NULL, "string of %d bytes is longer than the limit of %d",
+		jsonin_value_error(path, NULL, SCHED_TOO_LONG_FMT,
 					v->val.string.len, SPEC_JSON_MAX_TEXT);
 	str = pnstrdup(v->val.string.val, v->val.string.len);
 	cz->path = path;

@@ -61,6 +61,7 @@
 #include "utils/wait_event.h"
 
 #include "scheduler.h"
+#include "sched_clock.h"
 #include "worker.h"
 
 /* Concurrent holds (one per DROP DATABASE etc. in progress) */
@@ -349,7 +350,7 @@ worker_take_rescan_request(void)
 int
 worker_slot_claim(Oid dboid, uint32 *generation)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = sched_real_now();
 	int			slotno = -1;
 	int			i;
 
@@ -449,7 +450,7 @@ database_held_locked(Oid dboid, TimestampTz now)
 bool
 worker_database_held(Oid dboid)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = sched_real_now();
 	bool		held;
 
 	SpinLockAcquire(&worker_shared->mutex);
@@ -559,7 +560,7 @@ lateness_percentile(const int64 *lateness, double q)
 bool
 worker_slot_attach(int slotno, uint32 generation, Oid *dboid)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = sched_real_now();
 	SchedulerSlot *slot;
 	bool		attached = false;
 	Latch	   *launcher_latch;
@@ -696,7 +697,7 @@ database_busy(Oid dboid, pid_t *pid)
 void
 worker_hold_database(Oid dboid)
 {
-	TimestampTz start = GetCurrentTimestamp();
+	TimestampTz start = sched_real_now();
 	Latch	   *latches[8];
 	int			nlatches = 0;
 	bool		canceled = false;
@@ -743,7 +744,7 @@ worker_hold_database(Oid dboid)
 
 		if (!database_busy(dboid, &pid))
 			break;
-		waited = (long) ((GetCurrentTimestamp() - start) / 1000);
+		waited = (long) ((sched_real_now() - start) / 1000);
 		if (waited >= HOLD_WAIT_MS)
 		{
 			ereport(WARNING,

@@ -3,7 +3,7 @@
  * benchmark cluster (never in a user database).
  *
  * bench.insert_runs() writes n rows shaped like the runs pg_sched writes
- * (the columns of queue_start_run / the backfill batch in src/), into
+ * (the columns of run_store_start / the backfill batch in src/run_store.c), into
  * sched.executions or a copy of it made with LIKE ... INCLUDING ALL (same
  * columns, defaults, checks and indexes): the baselines of the fire,
  * precision, backfill and queue figures use it, so both sides write the

@@ -113,7 +113,7 @@ COMMENT ON TABLE sched.backfills IS
  * runs that count as "running" for their schedule's overlap policy (all of
  * a schedule's starts except those under allow_all).
  *
- * Retries, timeouts and cron chains (SEMANTICS.md 7 and 8; src/queue.c):
+ * Retries, timeouts and cron chains (SEMANTICS.md 7 and 8; src/run_store.c, src/run_close.c):
  * retry_policy is the canonical Temporal RetryPolicy (NULL: no retry); a
  * failure or run timeout that it allows puts the run back to scheduled
  * after its backoff, retries + 1 (Temporal's attempt is retries + 1;
@@ -191,7 +191,7 @@ CREATE INDEX executions_poll ON sched.executions (task_queue, due_at)
 /*
  * overlap: the open tracked runs of a schedule (this incarnation's:
  * created_at >= the schedule's).  Its predicate says "open" as closed_at
- * IS NULL (see QUEUE_OPEN_TRACKED in src/queue.h), so that no other partial
+ * IS NULL (see RUN_OPEN_TRACKED in src/run_store.h), so that no other partial
  * index on open runs can serve its queries.
  */
 CREATE INDEX executions_schedule_open

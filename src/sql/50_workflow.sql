@@ -1,5 +1,5 @@
 /*
- * 50_workflow.sql: starting workflows directly (src/workflow.c),
+ * 50_workflow.sql: starting workflows directly (src/workflow_api.c),
  * SEMANTICS.md parts 7 and 9.
  *
  * sched.start_workflow starts one run under a workflow id: at once, after a
@@ -29,6 +29,14 @@ LANGUAGE C VOLATILE;
 
 COMMENT ON FUNCTION sched.start_workflow(text, text, text, jsonb, text, interval, text, text, interval, interval, jsonb, jsonb) IS
 'Starts a workflow run and returns its run id: pending at once, or scheduled until start_delay has passed or, with cron_schedule (standard cron, UTC unless CRON_TZ=), until its first cron time, each closed run of the chain starting the next; id_conflict_policy (fail, use_existing, terminate_existing) and id_reuse_policy (allow_duplicate, allow_duplicate_failed_only, reject_duplicate) decide about ids with runs';
+
+CREATE FUNCTION sched.start_workflows(starts jsonb)
+RETURNS TABLE ("ordinality" integer, run_id uuid, sqlstate text, message text)
+AS 'MODULE_PATHNAME', 'sched_start_workflows'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.start_workflows(jsonb) IS
+'sched.start_workflow for each element of a JSON array of objects whose keys are its parameter names (workflow, id, task_queue, args, cron_schedule, start_delay, id_reuse_policy, id_conflict_policy, execution_timeout, run_timeout, retry_policy, memo), in order, with the same checks and id policies: one row per element (ordinality from 1) with the run id, or the SQLSTATE and message of its refusal';
 
 CREATE FUNCTION sched.signal_workflow(workflow_id text, signal text,
 									  payload jsonb DEFAULT NULL)

@@ -19,20 +19,8 @@ LANGUAGE sql AS $$
             sched_id, CASE WHEN sched_id IS NOT NULL THEN timestamptz '2024-01-01Z' END,
             '2024-01-01Z')
 $$;
-CREATE FUNCTION pg_temp.id(n int) RETURNS uuid LANGUAGE sql AS $$
-    SELECT format('00000000-0000-0000-0002-%s', lpad(n::text, 12, '0'))::uuid
-$$;
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                            det = PG_EXCEPTION_DETAIL;
-    RETURN st || ': ' || msg || CASE WHEN det <> '' THEN E'\n' || det ELSE '' END;
-END $$;
+SELECT set_config('pg_sched_test.id_block', '2', false) IS NOT NULL AS id_block;
+\i test/sql/include/fixtures.sql
 
 -- Seven runs, all claimed by w1; run 6 was triggered by a schedule that no
 -- longer exists (runs outlive their schedule: the close ignores it).

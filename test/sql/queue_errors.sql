@@ -8,19 +8,7 @@
 -- and hint, so each expected line names the SQLSTATE.
 SET timezone = 'UTC';
 
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text; hnt text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                            det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-    RETURN st || ': ' || msg
-        || CASE WHEN det <> '' THEN E'\nDETAIL: ' || det ELSE '' END
-        || CASE WHEN hnt <> '' THEN E'\nHINT: ' || hnt ELSE '' END;
-END $$;
+\i test/sql/include/fixtures.sql
 
 -- Runs: 1 pending, 2 running, 3 completed, 4 terminated, 5 scheduled.
 INSERT INTO sched.executions (run_id, workflow_id, workflow, task_queue,

@@ -23,20 +23,8 @@ LANGUAGE sql AS $$
     VALUES (format('00000000-0000-0000-0004-%s', lpad(n::text, 12, '0'))::uuid,
             wf, 'Report', tq, st, 'start', due)
 $$;
-CREATE FUNCTION pg_temp.id(n int) RETURNS uuid LANGUAGE sql AS $$
-    SELECT format('00000000-0000-0000-0004-%s', lpad(n::text, 12, '0'))::uuid
-$$;
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                            det = PG_EXCEPTION_DETAIL;
-    RETURN st || ': ' || msg || CASE WHEN det <> '' THEN E'\n' || det ELSE '' END;
-END $$;
+SELECT set_config('pg_sched_test.id_block', '4', false) IS NOT NULL AS id_block;
+\i test/sql/include/fixtures.sql
 
 -- Another session listens, as a worker waiting for work would.
 CREATE EXTENSION dblink;

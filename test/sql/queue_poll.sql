@@ -19,9 +19,8 @@ LANGUAGE sql AS $$
     VALUES (format('00000000-0000-0000-0001-%s', lpad(n::text, 12, '0'))::uuid,
             wf, 'Report', tq, st, 'start', due)
 $$;
-CREATE FUNCTION pg_temp.id(n int) RETURNS uuid LANGUAGE sql AS $$
-    SELECT format('00000000-0000-0000-0001-%s', lpad(n::text, 12, '0'))::uuid
-$$;
+SELECT set_config('pg_sched_test.id_block', '1', false) IS NOT NULL AS id_block;
+\i test/sql/include/fixtures.sql
 
 -- Five due runs of queue poll-a, inserted out of due order; one of another
 -- queue; one not due before 2099; one scheduled (not claimable either).

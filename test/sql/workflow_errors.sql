@@ -4,19 +4,7 @@
 -- workflow id is 42704, an id whose runs are all closed 55000.
 SET timezone = 'UTC';
 
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text; hint text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                            det = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-    RETURN st || ': ' || msg
-           || CASE WHEN det <> '' THEN E'\n  detail: ' || det ELSE '' END
-           || CASE WHEN hint <> '' THEN E'\n  hint: ' || hint ELSE '' END;
-END $$;
+\i test/sql/include/fixtures.sql
 -- sched.start_workflow('Report', 'we-1', 'we-q', <args>)
 CREATE FUNCTION pg_temp.start(args text) RETURNS text LANGUAGE sql AS $$
     SELECT pg_temp.try('SELECT sched.start_workflow(''Report'', ''we-1'', ''we-q'', '

@@ -8,31 +8,18 @@ SET timezone = 'UTC';
 
 -- Errors are shown by pg_temp.try(statement): "ok", or "SQLSTATE: message"
 -- and the detail, with run ids shown as <run> and times as <time>.
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                            det = PG_EXCEPTION_DETAIL;
-    RETURN regexp_replace(regexp_replace(
-               st || ': ' || msg || CASE WHEN det <> '' THEN E'\n' || det ELSE '' END,
-               '[0-9a-f]{8}-[0-9a-f-]{27}', '<run>', 'g'),
-               '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ', '<time>', 'g');
-END $$;
+\i test/sql/include/fixtures.sql
 -- Starts wf on queue wp-q with the given policies (an hour's delay keeps
 -- the scheduler away); "ok" or the error.
 CREATE FUNCTION pg_temp.start(wf text, reuse text DEFAULT NULL,
                               conflict text DEFAULT NULL) RETURNS text
 LANGUAGE sql AS $$
-    SELECT pg_temp.try(format(
+    SELECT pg_temp.try_masked(format(
         $s$SELECT sched.start_workflow('Report', %L, 'wp-q',
                                        start_delay => '1 hour',
                                        id_reuse_policy => %L,
                                        id_conflict_policy => %L)$s$,
-        wf, reuse, conflict))
+        wf, reuse, conflict), true)
 $$;
 -- Closes the open run of wf as status (completed, failed, timed_out,
 -- canceled or terminated), as a worker, a timeout or an operator would.

@@ -14,18 +14,7 @@
 -- scheduler never sees them early.
 SET timezone = 'UTC';
 
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                            det = PG_EXCEPTION_DETAIL;
-    RETURN regexp_replace(st || ': ' || msg || CASE WHEN det <> '' THEN E'\n' || det ELSE '' END,
-                          '[0-9a-f]{8}-[0-9a-f-]{27}', '<run>', 'g');
-END $$;
+\i test/sql/include/fixtures.sql
 -- Claims the open run of wf now: made due (it may be waiting for a
 -- backoff), made pending, polled.  Returns its run id.
 CREATE FUNCTION pg_temp.claim(wf text) RETURNS uuid LANGUAGE sql AS $$
@@ -61,7 +50,7 @@ SELECT pg_temp.start('wr-1', '{"initial_interval": "1 hour", "backoff_coefficien
 SELECT sched.fail(pg_temp.claim('wr-1'), 'try 1');
 SELECT * FROM pg_temp.run WHERE workflow_id = 'wr-1';
 -- a worker's late report on a run waiting for its retry is refused
-SELECT pg_temp.try(format($$SELECT sched.complete(%L)$$, :'r1'));
+SELECT pg_temp.try_masked(format($$SELECT sched.complete(%L)$$, :'r1'));
 SELECT sched.fail(pg_temp.claim('wr-1'), 'try 2');
 SELECT * FROM pg_temp.run WHERE workflow_id = 'wr-1';
 SELECT sched.fail(pg_temp.claim('wr-1'), 'try 3');
@@ -124,7 +113,7 @@ SELECT sched.expire_leases() >= 1 AS acted;
 SELECT * FROM pg_temp.run WHERE workflow_id = 'wr-rt';
 COMMIT;
 -- its worker's late report is refused
-SELECT pg_temp.try(format($$SELECT sched.complete(%L)$$, :'rt'));
+SELECT pg_temp.try_masked(format($$SELECT sched.complete(%L)$$, :'rt'));
 -- the second try times out in the queue, never claimed
 BEGIN;
 UPDATE sched.executions SET due_at = now() - interval '1 second'
@@ -143,7 +132,7 @@ UPDATE sched.executions SET run_deadline = now() - interval '1 second'
 SELECT sched.expire_leases() >= 1 AS acted;
 SELECT * FROM pg_temp.run WHERE workflow_id = 'wr-rt';
 COMMIT;
-SELECT pg_temp.try(format($$SELECT sched.fail(%L, 'late')$$, :'rt'));
+SELECT pg_temp.try_masked(format($$SELECT sched.fail(%L, 'late')$$, :'rt'));
 SELECT status, attempt, retries, error FROM sched.executions WHERE run_id = :'rt';
 -- "run_timeout" among non_retryable_error_types: a run timeout is final
 SELECT pg_temp.start('wr-rt2', '{"non_retryable_error_types": ["run_timeout"]}',

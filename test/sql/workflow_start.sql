@@ -11,20 +11,9 @@
 -- them.  Times are shown relative to the start.
 SET timezone = 'UTC';
 
--- Errors are shown by pg_temp.try(statement): "ok", or "SQLSTATE: message"
+-- Errors are shown by pg_temp.try_masked(statement): "ok", or "SQLSTATE: message"
 -- and the detail, with run ids shown as <run>.
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    st text; msg text; det text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-                            det = PG_EXCEPTION_DETAIL;
-    RETURN regexp_replace(st || ': ' || msg || CASE WHEN det <> '' THEN E'\n' || det ELSE '' END,
-                          '[0-9a-f]{8}-[0-9a-f-]{27}', '<run>', 'g');
-END $$;
+\i test/sql/include/fixtures.sql
 -- Makes the open run of a workflow id claimable now and claims it (as the
 -- scheduler and a worker would once its due time has come).
 CREATE FUNCTION pg_temp.claim(wf text) RETURNS uuid LANGUAGE sql AS $$
@@ -92,7 +81,7 @@ SELECT workflow_id, status, start_delay,
        scheduled_at = due_at AS scheduled_at_due
   FROM sched.executions WHERE workflow_id = 'ws-delay';
 SELECT count(*) AS claimed FROM sched.poll('ws-b', 'w1');
-SELECT pg_temp.try($$SELECT sched.start_workflow('Report', 'ws-delay', 'ws-b')$$);
+SELECT pg_temp.try_masked($$SELECT sched.start_workflow('Report', 'ws-delay', 'ws-b')$$);
 SELECT d->>'status' AS status, d->>'start_delay' AS start_delay
   FROM sched.describe_workflow('ws-delay') d;
 
@@ -246,7 +235,7 @@ COMMIT;
 SELECT status, count(*) FROM sched.executions WHERE workflow_id = 'ws-hourly'
  GROUP BY status ORDER BY status;
 -- a report on the closed run is refused and starts nothing
-SELECT pg_temp.try(format($$SELECT sched.complete(%L)$$, :'hourly'));
+SELECT pg_temp.try_masked(format($$SELECT sched.complete(%L)$$, :'hourly'));
 
 -- ---- clean up ----
 SELECT dblink_disconnect('listener');

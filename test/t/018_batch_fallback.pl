@@ -1,4 +1,4 @@
-# The scheduler fires due schedules in batches (schedule.c, schedule_tick):
+# The scheduler fires due schedules in batches (schedule_tick.c):
 # their runs go in with one INSERT, and when that fails the batch is done
 # again schedule by schedule.  Here two schedules share an action id, so at
 # every second both want the same workflow id: the batch's INSERT fails on

@@ -1,15 +1,15 @@
 /*-------------------------------------------------------------------------
  *
- * workflow.c
+ * workflow_api.c
  *	  Starting workflows directly (SEMANTICS.md 7 and 9):
  *	  sched.start_workflow (now, after a start delay, or as a cron job),
- *	  sched.signal_workflow, and the two rules the queue applies to runs:
- *	  the next time of a cron chain and the backoff of a retry.
+ *	  its batched form sched.start_workflows, and sched.signal_workflow.
+ *	  The rules of cron chains and retries are run_policy.c's.
  *
- * A start is one run (a row of sched.executions, src/queue.c) under the
+ * A start is one run (a row of sched.executions, run_store.c) under the
  * given workflow id: pending at once, or scheduled until its start delay
  * ends or its first cron time comes, when the scheduler makes it pending
- * (queue_expire_leases, on time through queue_next_deadline).
+ * (run_close_expire, on time through run_store_next_deadline).
  *
  * Workflow id policies, as Temporal's:
  *	 - id_conflict_policy, when the id has an open run: fail (23505
@@ -22,17 +22,10 @@
  *	   failed, timed_out, canceled or terminated, Temporal's rule),
  *	   reject_duplicate (23505).
  * Both look at the runs of the id whatever started them (a schedule's run
- * included).  The start itself is queue_start_run()'s INSERT ... ON
+ * included).  The start itself is run_store_start()'s INSERT ... ON
  * CONFLICT DO NOTHING on the unique index of open workflow ids, so two
  * concurrent starts of one id cannot both succeed: the loser sees the
  * winner's open run and applies its conflict policy to it.
- *
- * cron_schedule is standard cron, parsed by the spec engine with
- * SPEC_CRON_STANDARD (5 fields, names, '?', the @ shorthands, @every,
- * CRON_TZ=, and cron's OR rule when both day fields are restricted), in
- * UTC unless a CRON_TZ= prefix names a zone.  The string is stored on each
- * run of the chain and parsed again when a run closes (parsing is cheap;
- * nothing else is kept in sync).
  *
  * Decisions where SEMANTICS.md is silent (written into the README):
  *	 - Timeouts and start_delay are intervals without months or years (no
@@ -53,34 +46,31 @@
  */
 #include "postgres.h"
 
-#include <math.h>
-
 #include "common/int.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/tuplestore.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "json_input.h"
 #include "privileges.h"
-#include "queue.h"
+#include "run_close.h"
+#include "run_policy.h"
+#include "run_store.h"
+#include "sched_clock.h"
 #include "sched_limits.h"
 #include "schedule_json.h"
-#include "spec.h"
-#include "spec_pgtz.h"
-#include "workflow.h"
+#include "sql_args.h"
+#include "subxact.h"
 
-#define WORKFLOW_ID_MAX			1000	/* bytes, as sched.executions checks */
-#define TASK_QUEUE_MAX			1000
-#define CRON_SCHEDULE_MAX		4096	/* as a cron string of a spec */
-#define SIGNAL_NAME_MAX			1000
 /* Durations above this are refused, as everywhere in pg_sched. */
-#define MAX_DURATION_USECS		(INT64CONST(200) * 366 * USECS_PER_DAY)
-/* At most this many bytes of a value are quoted back in a message. */
-#define SHOW_MAX				100
+#define MAX_DURATION_USECS		JSONIN_MAX_DURATION_USEC
 
 #define CRON_HINT "cron_schedule is standard cron: \"minute hour day_of_month month day_of_week\", or @yearly, @monthly, @weekly, @daily, @hourly, or \"@every <duration>\", with an optional CRON_TZ=<zone> prefix."
 
@@ -107,201 +97,11 @@ static const char *const conflict_names[] = {
 };
 
 /* A cron_schedule read into a one-part Spec (which points into it). */
-typedef struct WorkflowCron
-{
-	SpecCron	cron;
-	Spec		spec;
-} WorkflowCron;
-
 PG_FUNCTION_INFO_V1(sched_start_workflow);
 PG_FUNCTION_INFO_V1(sched_signal_workflow);
-
-/* A string quoted for a message, cut at SHOW_MAX bytes (on a character). */
-static char *
-show_text(const char *s)
-{
-	int			len = strlen(s);
-	int			cut = len;
-
-	if (len > SHOW_MAX)
-		cut = pg_mbcliplen(s, len, SHOW_MAX);
-	return psprintf("\"%.*s%s\"", cut, s, cut < len ? "..." : "");
-}
-
-/* ---- cron_schedule ---- */
-
-/*
- * Reads a cron_schedule.  On failure returns false with a message (for
- * errmsg after "invalid cron_schedule ...: "), the 1-based character of
- * the problem (0: none), and whether the string as a whole is malformed
- * (wrong field count, unknown shorthand: the caller's hint shows the form).
- */
-static bool
-cron_read(const char *text, WorkflowCron *out, char **problem, int *position,
-		  bool *malformed)
-{
-	SpecError	err;
-
-	memset(out, 0, sizeof(*out));
-	*position = 0;
-	*malformed = false;
-	if (!spec_parse_cron(text, SPEC_CRON_STANDARD, &out->cron, &err))
-	{
-		*problem = pstrdup(err.message);
-		*position = err.position;
-		*malformed = err.code == SPEC_ERR_SYNTAX && err.field < 0;
-		return false;
-	}
-	out->spec.start_at = SPEC_TIME_MIN;
-	out->spec.end_at = SPEC_TIME_MAX;
-	if (out->cron.kind == SPEC_CRON_INTERVAL)
-	{
-		/* @every: UTC whatever the prefix says (SEMANTICS.md 1.2) */
-		out->spec.intervals = &out->cron.interval;
-		out->spec.nintervals = 1;
-		out->spec.tz = spec_pgtz_tz(NULL);
-		return true;
-	}
-	out->spec.calendars = &out->cron.calendar;
-	out->spec.ncalendars = 1;
-	out->spec.tz = spec_pgtz_tz(NULL);
-	if (out->cron.tz_name[0] != '\0')
-	{
-		const char *canonical;
-		pg_tz	   *tz = spec_pgtz_find(out->cron.tz_name, &canonical);
-
-		if (tz == NULL)
-		{
-			*problem = psprintf("unknown time zone %s",
-								show_text(out->cron.tz_name));
-			*position = (int) (strchr(text, '=') - text) + 2;
-			return false;
-		}
-		if (strcmp(canonical, "UTC") != 0)
-			out->spec.tz = spec_pgtz_tz(tz);
-	}
-	return true;
-}
-
-/*
- * The first time of the cron schedule strictly after "after" and not
- * before not_before (both may have sub-second parts).
- */
-static SpecNextStatus
-cron_next(const WorkflowCron *wc, TimestampTz after, TimestampTz not_before,
-		  TimestampTz *next, SpecError *err)
-{
-	/* a whole second t is not before not_before iff t > ceil(nb) - 1 s */
-	spec_time	from = Max(schedule_ts_to_spec(after),
-						   schedule_ts_to_spec(not_before - 1));
-	spec_time	t;
-	SpecNextStatus st = spec_next(&wc->spec, from, &t, err);
-
-	if (st == SPEC_NEXT_FOUND)
-		*next = schedule_spec_to_ts(t);
-	return st;
-}
-
-bool
-workflow_cron_next(const char *cron_schedule, const char *workflow_id,
-				   TimestampTz prev, TimestampTz now, TimestampTz *next)
-{
-	WorkflowCron wc;
-	char	   *problem;
-	int			position;
-	bool		malformed;
-	SpecError	err;
-
-	if (!cron_read(cron_schedule, &wc, &problem, &position, &malformed))
-	{
-		ereport(WARNING,
-				(errmsg("the cron schedule of workflow id \"%s\" ends: invalid cron_schedule %s: %s",
-						workflow_id, show_text(cron_schedule), problem)));
-		return false;
-	}
-	switch (cron_next(&wc, prev, now, next, &err))
-	{
-		case SPEC_NEXT_FOUND:
-			return true;
-		case SPEC_NEXT_NONE:
-			/* past 2100, or a calendar with no day left */
-			return false;
-		case SPEC_NEXT_ERROR:
-			ereport(WARNING,
-					(errmsg("the cron schedule of workflow id \"%s\" ends: %s",
-							workflow_id, err.message)));
-			return false;
-	}
-	return false;
-}
-
-/* ---- retries ---- */
-
-bool
-workflow_retry_due(Jsonb *retry_policy, int32 retries,
-				   const char *error_type, bool non_retryable,
-				   TimestampTz now, bool has_deadline,
-				   TimestampTz execution_deadline, TimestampTz *due)
-{
-	ScheduleRetryPolicy p;
-	double		ms;
-	int64		delay_ms;
-
-	if (retry_policy == NULL || non_retryable)
-		return false;
-	(void) schedule_retry_policy_from_jsonb(retry_policy, "retry_policy", &p);
-	if (error_type != NULL)
-		for (int i = 0; i < p.num_non_retryable; i++)
-			if (strcmp(error_type, p.non_retryable_error_types[i]) == 0)
-				return false;
-	/* maximum_attempts counts the first try: retries + 1 tries so far */
-	if (p.maximum_attempts > 0 && (int64) retries + 1 >= p.maximum_attempts)
-		return false;
-
-	/* Temporal: initial * coefficient^(attempt - 1), capped at the maximum */
-	ms = (double) p.initial_interval_ms * pow(p.backoff_coefficient, retries);
-	if (isnan(ms) || ms >= (double) p.maximum_interval_ms)
-		delay_ms = p.maximum_interval_ms;
-	else
-		delay_ms = (int64) ms;
-	*due = now + delay_ms * 1000;
-	/* a try that would start after the execution deadline is not made */
-	if (has_deadline && *due > execution_deadline)
-		return false;
-	return true;
-}
+PG_FUNCTION_INFO_V1(sched_start_workflows);
 
 /* ---- arguments ---- */
-
-static void
-null_error(const char *name)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid value for %s: null is not allowed", name)));
-}
-
-/* A required, non-empty text argument of at most max bytes (0: no limit). */
-static char *
-name_arg(FunctionCallInfo fcinfo, int n, const char *name, int max)
-{
-	char	   *s;
-
-	if (PG_ARGISNULL(n))
-		null_error(name);
-	s = text_to_cstring(PG_GETARG_TEXT_PP(n));
-	if (s[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for %s: the empty string is not allowed",
-						name)));
-	if (max > 0 && strlen(s) > (size_t) max)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for %s: %s of %d bytes is longer than the limit of %d",
-						name, name, (int) strlen(s), max)));
-	return s;
-}
 
 /*
  * An interval argument as microseconds (-1 when NULL): no months or years,
@@ -373,7 +173,7 @@ policy_arg(FunctionCallInfo fcinfo, int n, const char *name,
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid value for %s: unknown policy %s", name,
-					show_text(s)),
+					sched_show_text(s)),
 			 errhint("Valid policies are: %s.", valid.data)));
 	pg_unreachable();
 }
@@ -400,12 +200,12 @@ uuid_string(const pg_uuid_t *id)
 Datum
 sched_start_workflow(PG_FUNCTION_ARGS)
 {
-	char	   *workflow = name_arg(fcinfo, 0, "workflow", SCHED_NAME_MAX);
-	char	   *id = name_arg(fcinfo, 1, "id", WORKFLOW_ID_MAX);
-	char	   *task_queue = name_arg(fcinfo, 2, "task_queue", TASK_QUEUE_MAX);
+	char	   *workflow = sched_arg_name(fcinfo, 0, "workflow", SCHED_NAME_MAX);
+	char	   *id = sched_arg_name(fcinfo, 1, "id", SCHED_NAME_MAX);
+	char	   *task_queue = sched_arg_name(fcinfo, 2, "task_queue", SCHED_NAME_MAX);
 	Jsonb	   *args = NULL;
 	char	   *cron_text = NULL;
-	WorkflowCron wc;
+	RunCron wc;
 	int64		delay;
 	int			reuse;
 	int			conflict;
@@ -437,16 +237,12 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 		bool		malformed;
 
 		cron_text = text_to_cstring(PG_GETARG_TEXT_PP(4));
-		if (strlen(cron_text) > CRON_SCHEDULE_MAX)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid value for cron_schedule: string of %d bytes is longer than the limit of %d",
-							(int) strlen(cron_text), CRON_SCHEDULE_MAX)));
-		if (!cron_read(cron_text, &wc, &problem, &position, &malformed))
+		sched_check_length(cron_text, "cron_schedule", SCHED_CRON_MAX);
+		if (!run_cron_read(cron_text, &wc, &problem, &position, &malformed))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid cron_schedule %s: %s",
-							show_text(cron_text), problem),
+							sched_show_text(cron_text), problem),
 					 position > 0 ?
 					 errdetail("The error is at character %d.", position) : 0,
 					 malformed ? errhint(CRON_HINT) : 0));
@@ -478,7 +274,7 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 	}
 
 	/* when the run becomes claimable */
-	now = GetCurrentTimestamp();
+	now = sched_real_now();
 	memset(&rs, 0, sizeof(rs));
 	rs.workflow_id = id;
 	rs.workflow = workflow;
@@ -498,7 +294,7 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 		TimestampTz first;
 
 		/* SEMANTICS.md 7: the first cron time after the start */
-		switch (cron_next(&wc, now, now, &first, &err))
+		switch (run_cron_next_time(&wc, now, now, &first, &err))
 		{
 			case SPEC_NEXT_FOUND:
 				break;
@@ -506,7 +302,7 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("invalid cron_schedule %s: it has no time after %s",
-								show_text(cron_text),
+								sched_show_text(cron_text),
 								schedule_format_time(now)),
 						 errhint("A day that no month has (the 30th of February) never comes, and nothing fires after 2100.")));
 				break;
@@ -514,7 +310,7 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("invalid cron_schedule %s: %s",
-								show_text(cron_text), err.message)));
+								sched_show_text(cron_text), err.message)));
 				break;
 		}
 		rs.cron_schedule = cron_text;
@@ -550,7 +346,7 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 		bool		terminated = false;
 
 		CHECK_FOR_INTERRUPTS();
-		if (queue_open_run(id, &open_run, &open_owner))
+		if (run_store_open_run(id, &open_run, NULL, &open_owner, NULL))
 		{
 			if (!priv_may_access(caller, open_owner))
 				ereport(ERROR,
@@ -574,9 +370,9 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 					PG_RETURN_UUID_P(memcpy(palloc(sizeof(pg_uuid_t)),
 											&open_run, sizeof(pg_uuid_t)));
 				case CONFLICT_TERMINATE_EXISTING:
-					queue_terminate_workflow(id,
-											 "terminated by sched.start_workflow (id_conflict_policy terminate_existing)",
-											 caller);
+					run_close_workflow(id,
+									   "terminated by sched.start_workflow (id_conflict_policy terminate_existing)",
+									   true, caller);
 					terminated = true;
 					break;
 			}
@@ -584,7 +380,7 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 		if (!terminated)
 		{
 			char	   *latest_owner = NULL;
-			char	   *latest = queue_latest_status(id, &latest_owner);
+			char	   *latest = run_store_latest_status(id, &latest_owner);
 
 			/*
 			 * Another role's run: the policies that look at it refuse
@@ -611,7 +407,7 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 								id),
 						 errhint("allow_duplicate_failed_only starts an id again only after a run that failed, timed out, or was canceled or terminated.")));
 		}
-		if (queue_start_run(&rs, &run_id))
+		if (run_store_start(&rs, &run_id))
 			break;
 	}
 	priv_exit(&ps);
@@ -631,16 +427,194 @@ sched_start_workflow(PG_FUNCTION_ARGS)
 Datum
 sched_signal_workflow(PG_FUNCTION_ARGS)
 {
-	char	   *workflow_id = name_arg(fcinfo, 0, "workflow_id",
-									   WORKFLOW_ID_MAX);
-	char	   *signal = name_arg(fcinfo, 1, "signal", SIGNAL_NAME_MAX);
+	char	   *workflow_id = sched_arg_name(fcinfo, 0, "workflow_id",
+									   SCHED_NAME_MAX);
+	char	   *signal = sched_arg_name(fcinfo, 1, "signal", SCHED_NAME_MAX);
 	Jsonb	   *payload = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
 	PrivState	ps;
 	Oid			caller;
 
 	sched_check_payload(payload, "payload");
 	caller = priv_enter(&ps);
-	queue_signal_workflow(workflow_id, signal, payload, caller);
+	run_store_signal(workflow_id, signal, payload, caller);
 	priv_exit(&ps);
+	PG_RETURN_VOID();
+}
+
+/* ---- many starts in one call ---- */
+
+/* The keys of an element of sched.start_workflows: the parameters' names. */
+static const char *const start_keys[] = {
+	"workflow", "id", "task_queue", "args", "cron_schedule", "start_delay",
+	"id_reuse_policy", "id_conflict_policy", "execution_timeout",
+	"run_timeout", "retry_policy", "memo", NULL
+};
+
+/* The SQL type of each parameter: 't' text, 'j' jsonb, 'i' interval. */
+static const char start_types[] = "tttjtittiijj";
+
+#define START_NARGS		12
+
+/* One element, read into the arguments of sched.start_workflow. */
+typedef struct StartItem
+{
+	Datum		args[START_NARGS];
+	bool		nulls[START_NARGS];
+} StartItem;
+
+/*
+ * Reads element "path" (an object whose keys are start_workflow's
+ * parameter names; JSON null or a missing key: the parameter's default).
+ * Type errors are the item's errors, as a cast of the argument would be.
+ */
+static void
+start_item_read(const JsonbValue *v, const char *path, StartItem *item)
+{
+	JsonItem   *members;
+	int			n;
+
+	for (int k = 0; k < START_NARGS; k++)
+		item->nulls[k] = true;
+	if (!jsonin_is_container(v, false))
+		jsonin_type_error(path, "an object", v);
+	n = jsonin_items(v, &members);
+	for (int m = 0; m < n; m++)
+	{
+		int			k = jsonin_key_index(members[m].key, start_keys, path);
+		JsonbValue *val = &members[m].value;
+		char	   *kpath = psprintf("%s.%s", path, start_keys[k]);
+
+		if (val->type == jbvNull)
+			continue;
+		if (start_types[k] == 'j')
+			item->args[k] = JsonbPGetDatum(JsonbValueToJsonb(val));
+		else
+		{
+			char	   *s;
+
+			if (val->type != jbvString)
+				jsonin_type_error(kpath, "a string", val);
+			s = pnstrdup(val->val.string.val, val->val.string.len);
+			if (start_types[k] == 't')
+				item->args[k] = CStringGetTextDatum(s);
+			else
+				item->args[k] = DirectFunctionCall3(interval_in,
+													CStringGetDatum(s),
+													ObjectIdGetDatum(InvalidOid),
+													Int32GetDatum(-1));
+		}
+		item->nulls[k] = false;
+	}
+}
+
+/* sched.start_workflow on one element's arguments. */
+static pg_uuid_t
+start_item_run(const StartItem *item)
+{
+	LOCAL_FCINFO(fc, START_NARGS);
+
+	InitFunctionCallInfoData(*fc, NULL, START_NARGS, InvalidOid, NULL, NULL);
+	for (int k = 0; k < START_NARGS; k++)
+	{
+		fc->args[k].value = item->args[k];
+		fc->args[k].isnull = item->nulls[k];
+	}
+	return *DatumGetUUIDP(sched_start_workflow(fc));
+}
+
+typedef struct StartsArgs
+{
+	JsonItem   *elems;
+	int			n;
+	int			only;			/* -1: every element; else this one */
+	pg_uuid_t  *run_ids;
+} StartsArgs;
+
+static void
+starts_fn(void *arg)
+{
+	StartsArgs *a = (StartsArgs *) arg;
+
+	for (int i = 0; i < a->n; i++)
+	{
+		StartItem	item;
+
+		if (a->only >= 0 && i != a->only)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		start_item_read(&a->elems[i].value, psprintf("starts[%d]", i),
+						&item);
+		a->run_ids[i] = start_item_run(&item);
+	}
+}
+
+/*
+ * sched.start_workflows(starts jsonb)
+ * RETURNS TABLE (ordinality integer, run_id uuid, sqlstate text,
+ *				  message text)
+ *
+ * sched.start_workflow for each element of the array starts, in order, with
+ * the same checks and id policies; one row per element (ordinality from 1),
+ * with the run id, or the SQLSTATE and message of its refusal.  The whole
+ * array runs in one subtransaction; only when an element fails is it done
+ * again element by element, each in its own, so that a refusal never undoes
+ * the others.
+ */
+Datum
+sched_start_workflows(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Jsonb	   *starts = sched_arg_jsonb(fcinfo, 0, "starts");
+	JsonbValue	root;
+	StartsArgs	args;
+	ErrorData **errors;
+	ErrorData  *edata;
+
+	jsonin_root_value(starts, &root);
+	if (!jsonin_is_container(&root, true))
+		jsonin_type_error("starts", "an array", &root);
+	args.n = jsonin_items(&root, &args.elems);
+	if (args.n > SCHED_BATCH_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for starts: %d elements are more than the limit of %d",
+						args.n, SCHED_BATCH_MAX),
+				 errhint("Split the batch into calls of at most %d starts.",
+						 SCHED_BATCH_MAX)));
+	args.run_ids = palloc0(sizeof(pg_uuid_t) * Max(args.n, 1));
+	args.only = -1;
+	errors = palloc0(sizeof(ErrorData *) * Max(args.n, 1));
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	edata = sched_try_subxact(starts_fn, &args);
+	if (edata != NULL)
+	{
+		FreeErrorData(edata);
+		for (int i = 0; i < args.n; i++)
+		{
+			args.only = i;
+			errors[i] = sched_try_subxact(starts_fn, &args);
+		}
+	}
+	for (int i = 0; i < args.n; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = Int32GetDatum(i + 1);
+		if (errors[i] == NULL)
+		{
+			values[1] = UUIDPGetDatum(&args.run_ids[i]);
+			nulls[2] = nulls[3] = true;
+		}
+		else
+		{
+			nulls[1] = true;
+			values[2] = CStringGetTextDatum(unpack_sql_state(errors[i]->sqlerrcode));
+			values[3] = CStringGetTextDatum(errors[i]->message);
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,
+							 nulls);
+	}
 	PG_RETURN_VOID();
 }

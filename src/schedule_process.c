@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
- * schedule.c
- *	  Processing schedules: the core that the scheduler's tick, trigger,
- *	  backfill, create/update/pause/unpause and a run's close all share,
- *	  and the functions of schedule.h.
+ * schedule_process.c
+ *	  Processing one schedule: the core that the scheduler's tick
+ *	  (schedule_tick.c), trigger, backfill, create/update/pause/unpause and
+ *	  a run's close (run_close.c) all share; the schedule's lock and its
+ *	  reaction to a run's close.
  *
  * The cursor.  sched.schedules.next_nominal is the first nominal time not
  * yet processed; next_due is when the scheduler must look at the schedule
@@ -47,8 +48,8 @@
  *
  * Lock order (schedule, then runs): every path here locks the schedule's
  * row first (FOR UPDATE) and only then inserts or updates its runs through
- * queue.c; queue.c locks the schedule (schedule_lock) before it touches a
- * run that has one.  Each path locks one schedule at a time, except the
+ * run_store.c; run_close.c locks the schedule (schedule_lock) before it
+ * touches a run that has one.  Each path locks one schedule at a time, except the
  * tick, which locks several but never waits for one (SKIP LOCKED), so no
  * cycle of waits can form between these paths.
  *
@@ -68,9 +69,9 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "commands/async.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -85,12 +86,13 @@
 #include "utils/wait_event.h"
 
 #include "dispatch.h"
-#include "queue.h"
-#include "schedule.h"
-#include "schedule_core.h"
+#include "run_store.h"
+#include "sched_clock.h"
 #include "schedule_json.h"
-#include "subxact.h"
+#include "schedule_process.h"
 #include "scheduler.h"
+#include "spi_query.h"
+#include "subxact.h"
 
 /* Due nominal times one call takes at most (catch-up). */
 #define MAX_TIMES_PER_CALL		10000
@@ -101,43 +103,10 @@
 /* A schedule whose processing failed is retried after this long. */
 #define RETRY_AFTER_USECS		(60 * USECS_PER_SEC)
 
-/* ---- prepared statements ---- */
-
-SPIPlanPtr
-schedule_plan(SPIPlanPtr *slot, const char *sql, int nargs,
-			  const Oid *argtypes)
-{
-	if (*slot == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, (Oid *) argtypes);
-
-		if (plan == NULL)
-			elog(ERROR, "could not prepare \"%s\": %s", sql,
-				 SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "could not keep the plan of \"%s\"", sql);
-		*slot = plan;
-	}
-	return *slot;
-}
-
-/* Runs a plan; an SPI failure is an internal error. */
-static int
-run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only,
-		 long count)
-{
-	int			rc = SPI_execute_plan(plan, values, nulls, read_only, count);
-
-	if (rc < 0)
-		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
-	return rc;
-}
-
 static Datum
 column(int row, int col, bool *isnull)
 {
-	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col,
-						 isnull);
+	return spi_datum(row, col, isnull);
 }
 
 void
@@ -149,14 +118,6 @@ schedule_not_found(const char *schedule_id)
 }
 
 /* ---- time ---- */
-
-TimestampTz
-schedule_clock(void)
-{
-	/* tests make the wall clock jump with pg_sched.debug_clock_offset */
-	return GetCurrentTimestamp() +
-		(int64) pg_sched_debug_clock_offset * USECS_PER_SEC;
-}
 
 int64
 schedule_new_token(int64 old, TimestampTz now)
@@ -371,29 +332,22 @@ typedef struct SchedRow
 	const char *owner;			/* its runs belong to the schedule's owner */
 } SchedRow;
 
-/* The columns row_from_spi() reads, in its order. */
-#define SCHED_ROW_COLUMNS \
-	"s.spec, s.action, s.policy, s.paused, s.limited_actions," \
-	" s.remaining_actions, s.last_completion_result, s.conflict_token," \
-	" s.next_nominal, s.next_due, s.num_actions," \
-	" s.num_actions_missed_catchup_window, s.num_actions_skipped_overlap," \
-	" s.num_buffer_dropped, s.created_at, s.owner::text"
-#define SCHED_ROW_NCOLUMNS 16
 
 /*
- * Reads SCHED_ROW_COLUMNS from row "tupno" of the last SPI result, starting
- * at column "first".  The documents were checked when they were stored;
- * reading them again checks them again (a bad row fails its schedule only).
+ * Reads SCHEDULE_ROW_COLUMNS from a tuple, starting at column "first".
+ * The documents were checked when they were stored; reading them again
+ * checks them again (a bad row fails its schedule only).  policy: the
+ * policy already decoded from this row, or NULL.
  */
 static void
-row_from_spi(SchedRow *row, const char *id, SPITupleTable *tt, uint64 tupno,
-			 int first)
+row_from_tuple(SchedRow *row, const char *id, HeapTuple tup, TupleDesc desc,
+			   int first, const SchedulePolicy *policy)
 {
 	bool		isnull;
 	Datum		d;
 	int			c = first;
 
-#define column(r, c, n) SPI_getbinval(tt->vals[r], tt->tupdesc, c, n)
+#define column(r, c, n) SPI_getbinval(tup, desc, c, n)
 
 	memset(row, 0, sizeof(*row));
 	row->id = id;
@@ -401,8 +355,14 @@ row_from_spi(SchedRow *row, const char *id, SPITupleTable *tt, uint64 tupno,
 					"schedule.spec", &row->spec);
 	schedule_action_from_jsonb(DatumGetJsonbP(column(tupno, c++, &isnull)),
 							   "schedule.action", &row->action);
-	schedule_policy_from_jsonb(DatumGetJsonbP(column(tupno, c++, &isnull)),
-							   "schedule.policy", &row->policy);
+	if (policy != NULL)
+	{
+		row->policy = *policy;
+		c++;
+	}
+	else
+		schedule_policy_from_jsonb(DatumGetJsonbP(column(tupno, c++, &isnull)),
+								   "schedule.policy", &row->policy);
 	row->paused = DatumGetBool(column(tupno, c++, &isnull));
 	row->limited = DatumGetBool(column(tupno, c++, &isnull));
 	row->remaining = DatumGetInt64(column(tupno, c++, &isnull));
@@ -424,7 +384,7 @@ row_from_spi(SchedRow *row, const char *id, SPITupleTable *tt, uint64 tupno,
 #undef column
 }
 
-static SPIPlanPtr plan_load;
+static SpiQuery plan_load;
 
 static bool
 load_row(const char *id, SchedRow *row)
@@ -433,15 +393,16 @@ load_row(const char *id, SchedRow *row)
 	Datum		values[1];
 
 	values[0] = CStringGetTextDatum(id);
-	run_plan(schedule_plan(&plan_load,
-						   "SELECT " SCHED_ROW_COLUMNS
+	spi_run_sql(&plan_load,
+						   "SELECT " SCHEDULE_ROW_COLUMNS
 						   " FROM sched.schedules s WHERE s.schedule_id = $1"
 						   " FOR UPDATE",
-						   1, types),
+						   1, types,
 			 values, NULL, false, 1);
 	if (SPI_processed == 0)
 		return false;
-	row_from_spi(row, id, SPI_tuptable, 0, 1);
+	row_from_tuple(row, id, SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+				   NULL);
 	return true;
 }
 
@@ -456,39 +417,6 @@ typedef struct Cursor
 	bool		done;			/* range exhausted: delete it */
 	bool		moved;			/* next_time changed: write it */
 } Cursor;
-
-/* What proc_write() writes back into a schedule's row. */
-typedef struct RowWrite
-{
-	const char *id;
-	bool		has_nominal;
-	TimestampTz next_nominal;
-	bool		has_due;
-	TimestampTz next_due;
-	int64		remaining;
-	int64		token;
-	int64		num_actions;
-	int64		num_missed;
-	int64		num_skipped;
-	int64		num_dropped;
-	bool		acted;			/* moves last_event_at to now */
-} RowWrite;
-
-/*
- * The tick's batch (schedule_tick): the runs its schedules start and what
- * their rows become, written by one INSERT and one UPDATE for the whole
- * batch instead of a few statements per schedule.
- */
-typedef struct TickBatch
-{
-	RunStart   *runs;
-	int			nruns;
-	int			maxruns;
-	RowWrite   *rows;
-	int			nrows;
-	int			maxrows;
-	bool		wake;			/* a new deadline: tell the scheduler */
-} TickBatch;
 
 typedef struct Proc
 {
@@ -513,7 +441,7 @@ typedef struct Proc
 	bool		acted;			/* a run was started */
 	DispatchState ds;
 	DispatchOps ops;
-	TickBatch  *batch;			/* the tick's batch; NULL: write at once */
+	ScheduleBatch *batch;		/* the tick's batch; NULL: write at once */
 } Proc;
 
 static void
@@ -598,8 +526,8 @@ overlap_from_stored(const char *name)
 	return o;
 }
 
-static SPIPlanPtr plan_buffer;
-static SPIPlanPtr plan_backfills;
+static SpiQuery plan_buffer;
+static SpiQuery plan_backfills;
 
 /*
  * Loads the buffer and the backfill cursors; or, when the caller knows the
@@ -621,11 +549,11 @@ proc_load_buffer(Proc *pc, bool stored)
 		return;
 	}
 	values[0] = CStringGetTextDatum(pc->row.id);
-	run_plan(schedule_plan(&plan_buffer,
+	spi_run_sql(&plan_buffer,
 						   "SELECT seq, nominal_time, actual_time, overlap,"
 						   " start_kind FROM sched.buffer"
 						   " WHERE schedule_id = $1 ORDER BY seq",
-						   1, types),
+						   1, types,
 			 values, NULL, false, 0);
 	pc->maxitems = Max(64, (int) SPI_processed * 2);
 	pc->items = palloc(sizeof(DispatchItem) * pc->maxitems);
@@ -646,11 +574,11 @@ proc_load_buffer(Proc *pc, bool stored)
 	proc_compact(pc);
 
 	values[0] = CStringGetTextDatum(pc->row.id);
-	run_plan(schedule_plan(&plan_backfills,
+	spi_run_sql(&plan_backfills,
 						   "SELECT seq, next_time, end_at, overlap"
 						   " FROM sched.backfills"
 						   " WHERE schedule_id = $1 ORDER BY seq",
-						   1, types),
+						   1, types,
 			 values, NULL, false, 0);
 	pc->ncursors = (int) SPI_processed;
 	pc->cursors = palloc0(sizeof(Cursor) * Max(pc->ncursors, 1));
@@ -752,7 +680,7 @@ proc_start(void *ctx, const DispatchItem *item, bool tracked)
 	rs.last_completion_result = tracked ? row->last_result : NULL;
 	rs.due_at = pc->now;
 	rs.pending = true;
-	/* the action's retries and timeouts (queue.c enforces them) */
+	/* the action's retries and timeouts (run_close.c enforces them) */
 	rs.retry_policy = row->action.retry_policy;
 	rs.run_timeout_us = row->action.run_timeout_ms * 1000;
 	rs.execution_timeout_us = row->action.execution_timeout_ms * 1000;
@@ -760,11 +688,11 @@ proc_start(void *ctx, const DispatchItem *item, bool tracked)
 	if (pc->batch)
 	{
 		/*
-		 * Written with the batch (batch_insert_runs): assumed to start, and
+		 * Written with the batch (run_store_start_batch): assumed to start, and
 		 * if one of them does not, the batch is done again schedule by
 		 * schedule, where a refused start counts as skipped.
 		 */
-		TickBatch  *b = pc->batch;
+		ScheduleBatch  *b = pc->batch;
 
 		if (b->nruns == b->maxruns)
 		{
@@ -775,7 +703,7 @@ proc_start(void *ctx, const DispatchItem *item, bool tracked)
 		pc->acted = true;
 		return true;
 	}
-	if (!queue_start_run(&rs, &run_id))
+	if (!run_store_start(&rs, &run_id))
 		return false;
 	pc->acted = true;
 	if (item->kind == DISPATCH_SCHEDULED && pc->opts->stats &&
@@ -789,7 +717,7 @@ proc_cancel(void *ctx)
 {
 	Proc	   *pc = (Proc *) ctx;
 
-	return queue_cancel_schedule_runs(pc->row.id, pc->row.created_at,
+	return run_store_cancel_schedule_runs(pc->row.id, pc->row.created_at,
 									  psprintf("canceled by schedule \"%s\" (overlap policy cancel_other)",
 											   pc->row.id));
 }
@@ -799,17 +727,15 @@ proc_terminate(void *ctx)
 {
 	Proc	   *pc = (Proc *) ctx;
 
-	return queue_terminate_schedule_runs(pc->row.id, pc->row.created_at,
+	return run_store_terminate_schedule_runs(pc->row.id, pc->row.created_at,
 										 psprintf("terminated by schedule \"%s\" (overlap policy terminate_other)",
 												  pc->row.id));
 }
 
 /*
- * allow_all backfill runs, BATCH_SIZE per statement: the same row that
- * queue_start_run() writes for an untracked start, in one INSERT ... SELECT
- * FROM unnest(), and one NOTIFY per batch (NOTIFY collapses duplicates in a
- * transaction anyway).  A workflow id that has an open run is skipped, as
- * queue_start_run() would refuse it.
+ * allow_all backfill runs, BATCH_SIZE per statement
+ * (run_store_start_backfill).  A workflow id that has an open run is
+ * skipped, as run_store_start() would refuse it.
  */
 typedef struct Batch
 {
@@ -820,86 +746,32 @@ typedef struct Batch
 	Datum		actual[BATCH_SIZE];
 } Batch;
 
-static SPIPlanPtr plan_batch;
-static SPIPlanPtr plan_notify;
-
 static void
 batch_flush(Proc *pc, Batch *b)
 {
-	static const Oid types[12] = {TEXTOID, TEXTOID, JSONBOID, JSONBOID,
-		TEXTOID, TIMESTAMPTZOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID,
-	TIMESTAMPTZARRAYOID, JSONBOID, INT8OID, INT8OID};
-	Datum		values[12];
-	char		nulls[12];
 	SchedRow   *row = &pc->row;
 	MemoryContext old;
+	RunStart	proto;
 	uint64		inserted;
 
 	if (b->n == 0)
 		return;
 	old = MemoryContextSwitchTo(b->cxt);
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = CStringGetTextDatum(row->action.workflow);
-	values[1] = CStringGetTextDatum(row->action.task_queue);
-	values[2] = JsonbPGetDatum(row->action.args);
-	values[3] = row->action.memo ? JsonbPGetDatum(row->action.memo) : (Datum) 0;
-	nulls[3] = row->action.memo ? ' ' : 'n';
-	values[4] = CStringGetTextDatum(row->id);
-	/* due now, never ahead of the real clock: as queue_start_run() */
-	values[5] = TimestampTzGetDatum(Min(pc->now, GetCurrentTimestamp()));
-	values[6] = PointerGetDatum(construct_array(b->wf, b->n, TEXTOID, -1,
-												false, TYPALIGN_INT));
-	values[7] = PointerGetDatum(construct_array(b->nominal, b->n,
-												TIMESTAMPTZOID, 8,
-												FLOAT8PASSBYVAL,
-												TYPALIGN_DOUBLE));
-	values[8] = PointerGetDatum(construct_array(b->actual, b->n,
-												TIMESTAMPTZOID, 8,
-												FLOAT8PASSBYVAL,
-												TYPALIGN_DOUBLE));
-	/* the action's retries and timeouts, as queue_start_run() stores them */
-	values[9] = row->action.retry_policy ?
-		JsonbPGetDatum(row->action.retry_policy) : (Datum) 0;
-	nulls[9] = row->action.retry_policy ? ' ' : 'n';
-	values[10] = Int64GetDatum(row->action.run_timeout_ms);
-	nulls[10] = row->action.run_timeout_ms > 0 ? ' ' : 'n';
-	values[11] = Int64GetDatum(row->action.execution_timeout_ms);
-	nulls[11] = row->action.execution_timeout_ms > 0 ? ' ' : 'n';
-	run_plan(schedule_plan(&plan_batch,
-						   "INSERT INTO sched.executions (run_id, workflow_id,"
-						   " workflow, task_queue, args, memo, status,"
-						   " start_kind, schedule_id, nominal_time,"
-						   " scheduled_at, overlap_tracked, due_at,"
-						   " retry_policy, run_timeout, execution_timeout,"
-						   " run_deadline, execution_deadline, owner)"
-						   " SELECT pg_catalog.gen_random_uuid(), u.w, $1, $2,"
-						   " $3, $4, 'pending', 'backfill', $5, u.n, u.a,"
-						   " false, $6, $10, t.run, t.execution,"
-						   " $6 + t.run, $6 + t.execution,"
-						   " (SELECT s.owner FROM sched.schedules s"
-						   "   WHERE s.schedule_id = $5)"
-						   " FROM ROWS FROM (pg_catalog.unnest($7), pg_catalog.unnest($8),"
-						   " pg_catalog.unnest($9)) AS u(w, n, a),"
-						   " (SELECT pg_catalog.justify_hours($11 * interval '1 millisecond') AS run,"
-						   " pg_catalog.justify_hours($12 * interval '1 millisecond') AS execution) t"
-						   " ON CONFLICT DO NOTHING",
-						   12, types),
-			 values, nulls, false, 0);
-	inserted = SPI_processed;
-	/* their run and execution deadlines are new deadlines */
-	if (inserted > 0 && (row->action.run_timeout_ms > 0 ||
-						 row->action.execution_timeout_ms > 0))
-		scheduler_wake_at_commit();
+	memset(&proto, 0, sizeof(proto));
+	proto.workflow = row->action.workflow;
+	proto.task_queue = row->action.task_queue;
+	proto.args = row->action.args;
+	proto.memo = row->action.memo;
+	proto.schedule_id = row->id;
+	proto.due_at = pc->now;
+	proto.retry_policy = row->action.retry_policy;
+	proto.run_timeout_us = row->action.run_timeout_ms * 1000;
+	proto.execution_timeout_us = row->action.execution_timeout_ms * 1000;
+	proto.owner = row->owner;
+	inserted = run_store_start_backfill(&proto, b->wf, b->nominal, b->actual,
+										b->n);
 	if (inserted > 0)
-	{
-		Oid			ntypes[1] = {TEXTOID};
-
-		run_plan(schedule_plan(&plan_notify,
-							   "SELECT pg_catalog.pg_notify('sched_tasks', $1)",
-							   1, ntypes),
-				 &values[1], NULL, false, 0);
 		pc->acted = true;
-	}
 	pc->ds.num_actions += inserted;
 	pc->ds.num_skipped += b->n - inserted;
 	MemoryContextSwitchTo(old);
@@ -1009,14 +881,14 @@ cursors_left(const Proc *pc)
 
 /* ---- writing back ---- */
 
-static SPIPlanPtr plan_buf_delete;
-static SPIPlanPtr plan_buf_insert;
-static SPIPlanPtr plan_bf_update;
-static SPIPlanPtr plan_bf_delete;
-static SPIPlanPtr plan_write;
+static SpiQuery plan_buf_delete;
+static SpiQuery plan_buf_insert;
+static SpiQuery plan_bf_update;
+static SpiQuery plan_bf_delete;
+static SpiQuery plan_write;
 
 static void
-write_row(const RowWrite *w, TimestampTz now)
+write_row(const ScheduleRowWrite *w, TimestampTz now)
 {
 	Oid			types[11] = {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
 		INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, BOOLOID,
@@ -1038,7 +910,7 @@ write_row(const RowWrite *w, TimestampTz now)
 	values[8] = Int64GetDatum(w->num_dropped);
 	values[9] = BoolGetDatum(w->acted);
 	values[10] = TimestampTzGetDatum(now);
-	run_plan(schedule_plan(&plan_write,
+	spi_run_sql(&plan_write,
 						   "UPDATE sched.schedules SET next_nominal = $2,"
 						   " next_due = $3, remaining_actions = $4,"
 						   " conflict_token = $5, num_actions = $6,"
@@ -1048,7 +920,7 @@ write_row(const RowWrite *w, TimestampTz now)
 						   " last_event_at = CASE WHEN $10 THEN $11"
 						   " ELSE last_event_at END"
 						   " WHERE schedule_id = $1",
-						   11, types),
+						   11, types,
 			 values, nulls, false, 0);
 }
 
@@ -1061,7 +933,7 @@ proc_write(Proc *pc)
 	bool		has_due = false;
 	TimestampTz due = 0;
 	int64		token = row->token;
-	RowWrite	w;
+	ScheduleRowWrite	w;
 
 	/* the buffer: stored items that left, then new items still waiting */
 	if (pc->ngone > 0)
@@ -1076,10 +948,10 @@ proc_write(Proc *pc)
 		values[1] = PointerGetDatum(construct_array(seqs, pc->ngone, INT8OID,
 													8, FLOAT8PASSBYVAL,
 													TYPALIGN_DOUBLE));
-		run_plan(schedule_plan(&plan_buf_delete,
+		spi_run_sql(&plan_buf_delete,
 							   "DELETE FROM sched.buffer"
 							   " WHERE schedule_id = $1 AND seq = ANY ($2)",
-							   2, types),
+							   2, types,
 				 values, NULL, false, 0);
 	}
 	for (int i = 0; i < pc->nitems; i++)
@@ -1120,7 +992,7 @@ proc_write(Proc *pc)
 		values[4] = PointerGetDatum(construct_array(knd, nnew, TEXTOID, -1,
 													false, TYPALIGN_INT));
 		/* in order: the identity seq keeps the buffer's order */
-		run_plan(schedule_plan(&plan_buf_insert,
+		spi_run_sql(&plan_buf_insert,
 							   "INSERT INTO sched.buffer (schedule_id,"
 							   " nominal_time, actual_time, overlap, start_kind)"
 							   " SELECT $1, u.n, u.a, u.o, u.k"
@@ -1128,7 +1000,7 @@ proc_write(Proc *pc)
 							   " pg_catalog.unnest($4), pg_catalog.unnest($5))"
 							   " WITH ORDINALITY AS u(n, a, o, k, i)"
 							   " ORDER BY u.i",
-							   5, types),
+							   5, types,
 				 values, NULL, false, 0);
 	}
 
@@ -1143,16 +1015,16 @@ proc_write(Proc *pc)
 		values[1] = Int64GetDatum(c->seq);
 		values[2] = TimestampTzGetDatum(c->next_time);
 		if (c->done)
-			run_plan(schedule_plan(&plan_bf_delete,
+			spi_run_sql(&plan_bf_delete,
 								   "DELETE FROM sched.backfills"
 								   " WHERE schedule_id = $1 AND seq = $2",
-								   2, types),
+								   2, types,
 					 values, NULL, false, 0);
 		else if (c->moved)
-			run_plan(schedule_plan(&plan_bf_update,
+			spi_run_sql(&plan_bf_update,
 								   "UPDATE sched.backfills SET next_time = $3"
 								   " WHERE schedule_id = $1 AND seq = $2",
-								   3, types),
+								   3, types,
 					 values, NULL, false, 0);
 	}
 
@@ -1191,12 +1063,12 @@ proc_write(Proc *pc)
 	w.acted = pc->acted;
 	if (pc->batch)
 	{
-		TickBatch  *b = pc->batch;
+		ScheduleBatch  *b = pc->batch;
 
 		if (b->nrows == b->maxrows)
 		{
 			b->maxrows *= 2;
-			b->rows = repalloc(b->rows, sizeof(RowWrite) * b->maxrows);
+			b->rows = repalloc(b->rows, sizeof(ScheduleRowWrite) * b->maxrows);
 		}
 		b->rows[b->nrows++] = w;
 	}
@@ -1291,62 +1163,215 @@ schedule_process(const char *schedule_id, ScheduleProcess *opts)
 	}
 	proc_init(&pc, opts);
 	proc_load_buffer(&pc, true);
-	pc.ds.running = queue_schedule_open_runs(schedule_id, pc.row.created_at);
+	pc.ds.running = run_store_schedule_open_runs(schedule_id, pc.row.created_at);
 	proc_run(&pc);
 	SPI_finish();
 	return true;
 }
 
-/* ---- schedule.h ---- */
 
-static SPIPlanPtr plan_lock;
-
-bool
-schedule_lock(const char *schedule_id)
+/*
+ * One row of the tick's batch (schedule_tick.c): processed as
+ * schedule_process() would, its starts and its row collected into batch.
+ */
+void
+schedule_process_batched(const char *schedule_id, HeapTuple tup,
+						 TupleDesc desc, int first, bool stored, int running,
+						 ScheduleProcess *opts, ScheduleBatch *batch)
 {
-	Oid			types[1] = {TEXTOID};
+	Proc		pc;
+
+	memset(&pc, 0, sizeof(pc));
+	row_from_tuple(&pc.row, schedule_id, tup, desc, first, NULL);
+	proc_init(&pc, opts);
+	pc.batch = batch;
+	proc_load_buffer(&pc, stored);
+	pc.ds.running = running;
+	proc_run(&pc);
+}
+
+/* ---- the schedule's lock ---- */
+
+/* A locked schedule: its row as read under the lock. */
+struct ScheduleLock
+{
+	char	   *id;
+	MemoryContext cxt;			/* of the caller of schedule_lock() */
+	HeapTuple	tuple;			/* SCHEDULE_ROW_COLUMNS */
+	TupleDesc	desc;
+	bool		stale;			/* written since: read again before use */
+};
+
+static SpiQuery q_lock = {
+	.sql = "SELECT " SCHEDULE_ROW_COLUMNS
+	" FROM sched.schedules s WHERE s.schedule_id = $1 FOR UPDATE",
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+};
+
+/*
+ * The timeouts' lock: without the wait (run_store.c's banner).  No row: the
+ * schedule is locked by someone else, or it no longer exists, which
+ * q_exists tells apart.
+ */
+static SpiQuery q_try_lock = {
+	.sql = "SELECT " SCHEDULE_ROW_COLUMNS
+	" FROM sched.schedules s WHERE s.schedule_id = $1 FOR UPDATE SKIP LOCKED",
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+};
+
+static SpiQuery q_exists = {
+	.sql = "SELECT 1 FROM sched.schedules WHERE schedule_id = $1",
+	.nargs = 1,
+	.argtypes = {TEXTOID},
+};
+
+/* Locks (or re-reads) sl's row with q; false: no row. */
+static bool
+lock_read(ScheduleLock *sl, SpiQuery *q)
+{
 	Datum		values[1];
+	MemoryContext old = MemoryContextSwitchTo(sl->cxt);
 	bool		found;
 
+	values[0] = CStringGetTextDatum(sl->id);
 	SPI_connect();
-	values[0] = CStringGetTextDatum(schedule_id);
-	run_plan(schedule_plan(&plan_lock,
-						   "SELECT 1 FROM sched.schedules"
-						   " WHERE schedule_id = $1 FOR UPDATE",
-						   1, types),
-			 values, NULL, false, 1);
-	found = SPI_processed > 0;
+	found = spi_run(q, values, NULL, false, 1) > 0;
+	if (found)
+	{
+		/* SPI_copytuple copies into sl->cxt, the context of SPI_connect */
+		if (sl->tuple)
+			heap_freetuple(sl->tuple);
+		sl->tuple = SPI_copytuple(SPI_tuptable->vals[0]);
+		if (sl->desc == NULL)
+		{
+			MemoryContext spi = MemoryContextSwitchTo(sl->cxt);
+
+			sl->desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+			MemoryContextSwitchTo(spi);
+		}
+	}
 	SPI_finish();
+	MemoryContextSwitchTo(old);
+	sl->stale = false;
 	return found;
 }
 
-static SPIPlanPtr plan_retry;
+static ScheduleLock *
+lock_new(const char *schedule_id)
+{
+	ScheduleLock *sl = palloc0(sizeof(ScheduleLock));
+
+	sl->id = pstrdup(schedule_id);
+	sl->cxt = CurrentMemoryContext;
+	return sl;
+}
+
+ScheduleLock *
+schedule_lock(const char *schedule_id)
+{
+	ScheduleLock *sl = lock_new(schedule_id);
+
+	if (lock_read(sl, &q_lock))
+		return sl;
+	pfree(sl);
+	return NULL;
+}
+
+ScheduleLock *
+schedule_try_lock(const char *schedule_id, bool *exists)
+{
+	ScheduleLock *sl = lock_new(schedule_id);
+	Datum		values[1];
+
+	if (lock_read(sl, &q_try_lock))
+	{
+		*exists = true;
+		return sl;
+	}
+	values[0] = CStringGetTextDatum(schedule_id);
+	SPI_connect();
+	*exists = spi_run(&q_exists, values, NULL, false, 1) > 0;
+	SPI_finish();
+	pfree(sl);
+	return NULL;
+}
+
+void
+schedule_lock_reread(ScheduleLock *sl)
+{
+	sl->stale = true;
+}
+
+void
+schedule_lock_free(ScheduleLock *sl)
+{
+	if (sl->tuple)
+		heap_freetuple(sl->tuple);
+	if (sl->desc)
+		FreeTupleDesc(sl->desc);
+	pfree(sl->id);
+	pfree(sl);
+}
+
+/* ---- processing in a subtransaction ---- */
+
+static SpiQuery q_retry_at;
 
 /*
- * schedule_process() in a subtransaction: a failing schedule is logged and
- * retried at retry_at instead of failing the caller's transaction.  A query
- * cancel is not swallowed.
+ * The processing of a locked schedule, from its row as read under the lock
+ * (or, without one, schedule_process() loading it).  "paused",
+ * "last_result" and "token": what the close changed in the row meanwhile.
  */
 typedef struct ProcessArgs
 {
 	const char *schedule_id;
 	ScheduleProcess *opts;
+	ScheduleLock *sl;			/* NULL: load the row */
+	const SchedulePolicy *policy;
+	bool		paused;
+	bool		set_last_result;
+	Jsonb	   *last_result;
+	int64		token;
 } ProcessArgs;
 
 static void
 process_fn(void *arg)
 {
 	ProcessArgs *a = (ProcessArgs *) arg;
+	Proc		pc;
 
-	schedule_process(a->schedule_id, a->opts);
+	if (a->sl == NULL)
+	{
+		schedule_process(a->schedule_id, a->opts);
+		return;
+	}
+	memset(&pc, 0, sizeof(pc));
+	SPI_connect();
+	row_from_tuple(&pc.row, a->sl->id, a->sl->tuple, a->sl->desc, 1,
+				   a->policy);
+	pc.row.paused = a->paused;
+	pc.row.token = a->token;
+	if (a->set_last_result)
+		pc.row.last_result = a->last_result;
+	proc_init(&pc, a->opts);
+	proc_load_buffer(&pc, true);
+	pc.ds.running = run_store_schedule_open_runs(pc.row.id,
+												 pc.row.created_at);
+	proc_run(&pc);
+	SPI_finish();
 }
 
+/*
+ * process_fn() in a subtransaction: a failing schedule is logged and
+ * retried at retry_at instead of failing the caller's transaction.  A query
+ * cancel is not swallowed.
+ */
 static bool
-process_guarded(const char *schedule_id, ScheduleProcess *opts,
-				TimestampTz retry_at)
+process_guarded_args(ProcessArgs *args, TimestampTz retry_at)
 {
-	ProcessArgs args = {schedule_id, opts};
-	ErrorData  *edata = sched_try_subxact(process_fn, &args);
+	ErrorData  *edata = sched_try_subxact(process_fn, args);
 	bool		ok = (edata == NULL);
 
 	if (edata != NULL)
@@ -1354,7 +1379,7 @@ process_guarded(const char *schedule_id, ScheduleProcess *opts,
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),
 				 errmsg("could not process schedule \"%s\": %s",
-						schedule_id, edata->message),
+						args->schedule_id, edata->message),
 				 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
 				 errhint("The schedule is tried again at %s.",
 						 schedule_format_time(retry_at))));
@@ -1367,28 +1392,68 @@ process_guarded(const char *schedule_id, ScheduleProcess *opts,
 		Datum		values[2];
 
 		SPI_connect();
-		values[0] = CStringGetTextDatum(schedule_id);
+		values[0] = CStringGetTextDatum(args->schedule_id);
 		values[1] = TimestampTzGetDatum(retry_at);
-		run_plan(schedule_plan(&plan_retry,
-							   "UPDATE sched.schedules SET next_due = $2"
-							   " WHERE schedule_id = $1",
-							   2, types),
-				 values, NULL, false, 0);
+		spi_run_sql(&q_retry_at,
+					"UPDATE sched.schedules SET next_due = $2"
+					" WHERE schedule_id = $1",
+					2, types, values, NULL, false, 0);
 		SPI_finish();
 	}
 	return ok;
 }
 
-static SPIPlanPtr plan_closed_info;
-static SPIPlanPtr plan_closed_result;
-static SPIPlanPtr plan_closed_pause;
+bool
+schedule_process_guarded(const char *schedule_id, ScheduleProcess *opts,
+						 TimestampTz retry_at)
+{
+	ProcessArgs args;
+
+	memset(&args, 0, sizeof(args));
+	args.schedule_id = schedule_id;
+	args.opts = opts;
+	return process_guarded_args(&args, retry_at);
+}
+
+/* ---- a run's close ---- */
+
+static SpiQuery q_closed_tracked = {
+	.sql =
+	"SELECT bool_or(e.overlap_tracked) FROM sched.executions e"
+	" WHERE e.workflow_id = $2 AND e.schedule_id = $1"
+	"   AND e.created_at >= $3",
+	.nargs = 3,
+	.argtypes = {TEXTOID, TEXTOID, TIMESTAMPTZOID},
+};
+
+static SpiQuery q_closed_result = {
+	.sql =
+	"UPDATE sched.schedules SET last_completion_result = $2"
+	" WHERE schedule_id = $1",
+	.nargs = 2,
+	.argtypes = {TEXTOID, JSONBOID},
+};
+
+static SpiQuery q_closed_pause = {
+	.sql =
+	"UPDATE sched.schedules SET paused = true, note = $2, conflict_token = $3"
+	" WHERE schedule_id = $1",
+	.nargs = 3,
+	.argtypes = {TEXTOID, TEXTOID, INT8OID},
+};
+
+/* The columns of SCHEDULE_ROW_COLUMNS that a close reads. */
+#define COL_POLICY		3
+#define COL_PAUSED		4
+#define COL_TOKEN		8
+#define COL_CREATED_AT	15
 
 void
-schedule_run_closed(const char *schedule_id, const char *workflow_id,
+schedule_run_closed(ScheduleLock *sl, const char *workflow_id,
 					const char *status, const char *message, Jsonb *result)
 {
-	Oid			types[3] = {TEXTOID, TEXTOID, INT8OID};
 	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
 	bool		isnull;
 	bool		paused;
 	bool		tracked;
@@ -1397,52 +1462,43 @@ schedule_run_closed(const char *schedule_id, const char *workflow_id,
 	int64		token;
 	TimestampTz now = schedule_clock();
 	ScheduleProcess opts;
+	ProcessArgs args;
+
+	if (sl->stale && !lock_read(sl, &q_lock))
+		return;
+	paused = DatumGetBool(heap_getattr(sl->tuple, COL_PAUSED, sl->desc,
+									   &isnull));
+	token = DatumGetInt64(heap_getattr(sl->tuple, COL_TOKEN, sl->desc,
+									   &isnull));
 
 	SPI_connect();
-	values[0] = CStringGetTextDatum(schedule_id);
+	values[0] = CStringGetTextDatum(sl->id);
 	values[1] = CStringGetTextDatum(workflow_id);
-	run_plan(schedule_plan(&plan_closed_info,
-						   "SELECT s.paused, s.policy, s.conflict_token,"
-						   " (SELECT bool_or(e.overlap_tracked)"
-						   "  FROM sched.executions e"
-						   "  WHERE e.workflow_id = $2 AND e.schedule_id = $1"
-						   "  AND e.created_at >= s.created_at)"
-						   " FROM sched.schedules s WHERE s.schedule_id = $1"
-						   " FOR UPDATE OF s",
-						   2, types),
-			 values, NULL, false, 1);
+	values[2] = heap_getattr(sl->tuple, COL_CREATED_AT, sl->desc, &isnull);
+	spi_run(&q_closed_tracked, values, NULL, false, 1);
+	tracked = DatumGetBool(spi_datum(0, 1, &isnull));
+
 	/*
-	 * Deleted, or deleted and created again since it started this run: its
-	 * runs live on alone (SEMANTICS.md 5) and say nothing to the new one.
+	 * Deleted and created again since it started this run: its runs live on
+	 * alone (SEMANTICS.md 5) and say nothing to the new one.
 	 */
-	if (SPI_processed == 0)
-	{
-		SPI_finish();
-		return;
-	}
-	tracked = DatumGetBool(column(0, 4, &isnull));
 	if (isnull)
 	{
 		SPI_finish();
 		return;
 	}
-	paused = DatumGetBool(column(0, 1, &isnull));
-	schedule_policy_from_jsonb(DatumGetJsonbP(column(0, 2, &isnull)),
+	schedule_policy_from_jsonb(DatumGetJsonbP(heap_getattr(sl->tuple,
+														   COL_POLICY,
+														   sl->desc,
+														   &isnull)),
 							   "schedule.policy", &policy);
-	token = DatumGetInt64(column(0, 3, &isnull));
 
 	if (strcmp(status, "completed") == 0)
 	{
-		Oid			rtypes[2] = {TEXTOID, JSONBOID};
-		char		nulls[2] = {' ', result ? ' ' : 'n'};
-
 		values[1] = result ? JsonbPGetDatum(result) : (Datum) 0;
-		run_plan(schedule_plan(&plan_closed_result,
-							   "UPDATE sched.schedules"
-							   " SET last_completion_result = $2"
-							   " WHERE schedule_id = $1",
-							   2, rtypes),
-				 values, nulls, false, 0);
+		nulls[1] = result ? ' ' : 'n';
+		spi_run(&q_closed_result, values, nulls, false, 0);
+		sl->stale = true;
 	}
 	else if ((strcmp(status, "failed") == 0 ||
 			  strcmp(status, "timed_out") == 0) &&
@@ -1460,15 +1516,13 @@ schedule_run_closed(const char *schedule_id, const char *workflow_id,
 			note = psprintf("paused due to workflow timeout: %s", workflow_id);
 		/* the note is at most 1000 bytes: cut on a character */
 		note[pg_mbcliplen(note, strlen(note), SCHEDULE_NOTE_MAX)] = '\0';
+		token = schedule_new_token(token, now);
 		values[1] = CStringGetTextDatum(note);
-		values[2] = Int64GetDatum(schedule_new_token(token, now));
-		run_plan(schedule_plan(&plan_closed_pause,
-							   "UPDATE sched.schedules SET paused = true,"
-							   " note = $2, conflict_token = $3"
-							   " WHERE schedule_id = $1",
-							   3, types),
-				 values, NULL, false, 0);
+		values[2] = Int64GetDatum(token);
+		spi_run(&q_closed_pause, values, NULL, false, 0);
+		paused = true;
 		paused_now = true;
+		sl->stale = true;
 	}
 	SPI_finish();
 
@@ -1476,487 +1530,24 @@ schedule_run_closed(const char *schedule_id, const char *workflow_id,
 	 * SEMANTICS.md 3.1: the buffer is processed at once, not at a tick.  An
 	 * allow_all run (untracked) never counted as running, so its close
 	 * changes no decision of the buffer: nothing to process, unless its
-	 * failure just paused the schedule (whose next_due must go).
+	 * failure just paused the schedule (whose next_due must go).  The
+	 * processing starts from the row read under the lock, with what this
+	 * close changed in it.
 	 */
 	if (!tracked && !paused_now)
 		return;
 	memset(&opts, 0, sizeof(opts));
 	opts.now = now;
 	opts.bounded = true;
-	process_guarded(schedule_id, &opts, now);
-}
-
-/* ---- the tick ---- */
-
-static Datum
-make_array(Datum *elems, bool *nulls, int n, Oid type)
-{
-	int			dims[1] = {n};
-	int			lbs[1] = {1};
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-
-	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
-	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs,
-											  type, typlen, typbyval,
-											  typalign));
-}
-
-static Datum
-interval_or_null(int64 usecs, bool *isnull)
-{
-	Interval   *iv = palloc0(sizeof(Interval));
-
-	/* as queue_start_run() stores timeouts */
-	iv->day = (int32) (usecs / USECS_PER_DAY);
-	iv->time = usecs % USECS_PER_DAY;
-	*isnull = usecs <= 0;
-	return IntervalPGetDatum(iv);
-}
-
-static SPIPlanPtr plan_batch_runs;
-
-/*
- * The batch's runs: the rows queue_start_run() writes for scheduled,
- * pending starts, in one INSERT ... SELECT FROM unnest().  Every one must
- * start: a refused one (its workflow id has an open run, say) fails the
- * batch with a unique violation, and the tick does the batch again
- * schedule by schedule, where queue_start_run() counts a refused start as
- * skipped.  Without ON CONFLICT, the insert does not probe each unique
- * index twice (speculative insertion), which was a tenth of a fire's time.
- */
-static void
-batch_insert_runs(TickBatch *b, TimestampTz now)
-{
-	enum
-	{
-		WF, TYPE, QUEUE, ARGS, MEMO, KIND, SCHED, NOMINAL, ACTUAL, TRACKED,
-		LAST, RETRY, RUN_TO, EXEC_TO, OWNER, NCOLS
-	};
-	static const Oid elem_types[NCOLS] = {TEXTOID, TEXTOID, TEXTOID,
-		JSONBOID, JSONBOID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
-		TIMESTAMPTZOID, BOOLOID, JSONBOID, JSONBOID, INTERVALOID,
-	INTERVALOID, TEXTOID};
-	Oid			types[NCOLS + 2];
-	Datum		values[NCOLS + 2];
-	Datum	   *cols[NCOLS];
-	bool	   *nulls[NCOLS];
-	const char *last_queue = NULL;
-	int			n = b->nruns;
-
-	if (n == 0)
-		return;
-	for (int c = 0; c < NCOLS; c++)
-	{
-		cols[c] = palloc(sizeof(Datum) * n);
-		nulls[c] = palloc0(sizeof(bool) * n);
-	}
-	for (int i = 0; i < n; i++)
-	{
-		const RunStart *rs = &b->runs[i];
-
-		cols[WF][i] = CStringGetTextDatum(rs->workflow_id);
-		cols[TYPE][i] = CStringGetTextDatum(rs->workflow);
-		cols[QUEUE][i] = CStringGetTextDatum(rs->task_queue);
-		cols[ARGS][i] = PointerGetDatum(rs->args);
-		nulls[ARGS][i] = rs->args == NULL;
-		cols[MEMO][i] = PointerGetDatum(rs->memo);
-		nulls[MEMO][i] = rs->memo == NULL;
-		cols[KIND][i] = CStringGetTextDatum(rs->start_kind);
-		cols[SCHED][i] = CStringGetTextDatum(rs->schedule_id);
-		cols[NOMINAL][i] = TimestampTzGetDatum(rs->nominal_time);
-		cols[ACTUAL][i] = TimestampTzGetDatum(rs->scheduled_at);
-		cols[TRACKED][i] = BoolGetDatum(rs->overlap_tracked);
-		cols[LAST][i] = PointerGetDatum(rs->last_completion_result);
-		nulls[LAST][i] = rs->last_completion_result == NULL;
-		cols[RETRY][i] = PointerGetDatum(rs->retry_policy);
-		nulls[RETRY][i] = rs->retry_policy == NULL;
-		cols[RUN_TO][i] = interval_or_null(rs->run_timeout_us,
-										   &nulls[RUN_TO][i]);
-		cols[EXEC_TO][i] = interval_or_null(rs->execution_timeout_us,
-											&nulls[EXEC_TO][i]);
-		cols[OWNER][i] = PointerGetDatum(NULL);
-		nulls[OWNER][i] = rs->owner == NULL;
-		if (rs->owner)
-			cols[OWNER][i] = CStringGetTextDatum(rs->owner);
-		/* a deadline is a new deadline for the scheduler */
-		if (rs->run_timeout_us > 0 || rs->execution_timeout_us > 0)
-			b->wake = true;
-		/* NOTIFY keeps one of each payload per transaction anyway */
-		if (last_queue == NULL || strcmp(last_queue, rs->task_queue) != 0)
-			Async_Notify(QUEUE_NOTIFY_CHANNEL, rs->task_queue);
-		last_queue = rs->task_queue;
-	}
-	/* due now, never ahead of the real clock: as queue_start_run() */
-	types[0] = TIMESTAMPTZOID;
-	values[0] = TimestampTzGetDatum(Min(now, GetCurrentTimestamp()));
-	for (int c = 0; c < NCOLS; c++)
-	{
-		types[c + 1] = get_array_type(elem_types[c]);
-		values[c + 1] = make_array(cols[c], nulls[c], n, elem_types[c]);
-	}
-	/* created now, not when a batch prepared ahead of time began */
-	types[NCOLS + 1] = TIMESTAMPTZOID;
-	values[NCOLS + 1] = TimestampTzGetDatum(GetCurrentTimestamp());
-	run_plan(schedule_plan(&plan_batch_runs,
-						   "INSERT INTO sched.executions"
-						   " (run_id, workflow_id, workflow, task_queue, args,"
-						   " memo, start_kind, schedule_id, nominal_time,"
-						   " scheduled_at, overlap_tracked,"
-						   " last_completion_result, due_at, status,"
-						   " retry_policy, run_timeout, execution_timeout,"
-						   " run_deadline, execution_deadline, owner,"
-						   " created_at)"
-						   " SELECT pg_catalog.gen_random_uuid(), u.wf, u.w,"
-						   " u.q, coalesce(u.a, '[]'::jsonb), u.m, u.k, u.s,"
-						   " u.n, u.sa, u.t, u.l, $1, 'pending', u.r, u.rt,"
-						   " u.et, $1 + u.rt, $1 + u.et,"
-						   " coalesce(u.o::name, current_user), $17"
-						   " FROM ROWS FROM (pg_catalog.unnest($2),"
-						   " pg_catalog.unnest($3), pg_catalog.unnest($4),"
-						   " pg_catalog.unnest($5), pg_catalog.unnest($6),"
-						   " pg_catalog.unnest($7), pg_catalog.unnest($8),"
-						   " pg_catalog.unnest($9), pg_catalog.unnest($10),"
-						   " pg_catalog.unnest($11), pg_catalog.unnest($12),"
-						   " pg_catalog.unnest($13), pg_catalog.unnest($14),"
-						   " pg_catalog.unnest($15), pg_catalog.unnest($16))"
-						   " AS u(wf, w, q, a, m, k, s, n, sa, t, l, r, rt, et, o)",
-						   NCOLS + 2, types),
-			 values, NULL, false, 0);
-}
-
-static SPIPlanPtr plan_batch_rows;
-
-/* The batch's rows: proc_write()'s UPDATE, for every schedule at once. */
-static void
-batch_write_rows(TickBatch *b, TimestampTz now)
-{
-	enum
-	{
-		ID, NOMINAL, DUE, REMAINING, TOKEN, ACTIONS, MISSED, SKIPPED,
-		DROPPED, ACTED, NCOLS
-	};
-	static const Oid elem_types[NCOLS] = {TEXTOID, TIMESTAMPTZOID,
-		TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
-	INT8OID, BOOLOID};
-	Oid			types[NCOLS + 1];
-	Datum		values[NCOLS + 1];
-	Datum	   *cols[NCOLS];
-	bool	   *nulls[NCOLS];
-	int			n = b->nrows;
-
-	if (n == 0)
-		return;
-	for (int c = 0; c < NCOLS; c++)
-	{
-		cols[c] = palloc(sizeof(Datum) * n);
-		nulls[c] = palloc0(sizeof(bool) * n);
-	}
-	for (int i = 0; i < n; i++)
-	{
-		const RowWrite *w = &b->rows[i];
-
-		cols[ID][i] = CStringGetTextDatum(w->id);
-		cols[NOMINAL][i] = TimestampTzGetDatum(w->next_nominal);
-		nulls[NOMINAL][i] = !w->has_nominal;
-		cols[DUE][i] = TimestampTzGetDatum(w->next_due);
-		nulls[DUE][i] = !w->has_due;
-		cols[REMAINING][i] = Int64GetDatum(w->remaining);
-		cols[TOKEN][i] = Int64GetDatum(w->token);
-		cols[ACTIONS][i] = Int64GetDatum(w->num_actions);
-		cols[MISSED][i] = Int64GetDatum(w->num_missed);
-		cols[SKIPPED][i] = Int64GetDatum(w->num_skipped);
-		cols[DROPPED][i] = Int64GetDatum(w->num_dropped);
-		cols[ACTED][i] = BoolGetDatum(w->acted);
-	}
-	types[0] = TIMESTAMPTZOID;
-	values[0] = TimestampTzGetDatum(now);
-	for (int c = 0; c < NCOLS; c++)
-	{
-		types[c + 1] = get_array_type(elem_types[c]);
-		values[c + 1] = make_array(cols[c], nulls[c], n, elem_types[c]);
-	}
-	run_plan(schedule_plan(&plan_batch_rows,
-						   "UPDATE sched.schedules s SET next_nominal = u.nn,"
-						   " next_due = u.nd, remaining_actions = u.rem,"
-						   " conflict_token = u.tok, num_actions = u.na,"
-						   " num_actions_missed_catchup_window = u.nm,"
-						   " num_actions_skipped_overlap = u.ns,"
-						   " num_buffer_dropped = u.ndr,"
-						   " last_event_at = CASE WHEN u.acted THEN $1"
-						   " ELSE s.last_event_at END"
-						   " FROM ROWS FROM (pg_catalog.unnest($2),"
-						   " pg_catalog.unnest($3), pg_catalog.unnest($4),"
-						   " pg_catalog.unnest($5), pg_catalog.unnest($6),"
-						   " pg_catalog.unnest($7), pg_catalog.unnest($8),"
-						   " pg_catalog.unnest($9), pg_catalog.unnest($10),"
-						   " pg_catalog.unnest($11))"
-						   " AS u(id, nn, nd, rem, tok, na, nm, ns, ndr, acted)"
-						   " WHERE s.schedule_id = u.id",
-						   NCOLS + 1, types),
-			 values, NULL, false, 0);
-	if (SPI_processed != (uint64) n)
-		elog(ERROR, "a locked schedule of the batch was not updated");
-}
-
-/* The longest a prepared batch waits for its time, holding its rows. */
-#define MAX_PREPARED_WAIT_MS	100
-
-/*
- * Waits until schedule_clock() reaches t: a batch prepared ahead of its due
- * time is written at that time, not before.  The batch's schedules are
- * locked meanwhile, so nothing can change what was decided for them (a run
- * closing locks its schedule first).  Bounded, so that a clock stepping
- * back cannot hold the locks.
- */
-static void
-wait_for_clock(TimestampTz t)
-{
-	TimestampTz start = GetCurrentTimestamp();
-
-	for (;;)
-	{
-		TimestampTz clock = schedule_clock();
-		TimestampTz real = GetCurrentTimestamp();
-		long		ms;
-
-		if (clock >= t || real - start >= MAX_PREPARED_WAIT_MS * 1000 ||
-			real < start)
-			return;
-		ms = (long) Min((t - clock + 999) / 1000, MAX_PREPARED_WAIT_MS);
-		(void) WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms,
-						 PG_WAIT_EXTENSION);
-		CHECK_FOR_INTERRUPTS();
-	}
-}
-
-/* The due schedules of a tick (columns of the tick's query, below). */
-typedef struct TickArgs
-{
-	SPITupleTable *tt;
-	int			n;
-	TimestampTz now;
-	ScheduleTickStats *stats;	/* the caller's; added to on success */
-} TickArgs;
-
-#define TICK_COL_ID			1
-#define TICK_COL_ROW		2
-#define TICK_COL_STORED		(TICK_COL_ROW + SCHED_ROW_NCOLUMNS)
-#define TICK_COL_RUNNING	(TICK_COL_STORED + 1)
-
-/*
- * The batch path of the tick, in one subtransaction: every schedule is
- * processed as schedule_process() would, but its starts and its row are
- * collected and written for the whole batch at the end.  What it did is
- * added to the tick's statistics only once it all succeeded.
- */
-static void
-tick_batch(void *arg)
-{
-	TickArgs   *a = (TickArgs *) arg;
-	SPITupleTable *tt = a->tt;
-	TickBatch	b;
-	ScheduleTickStats stats;
-	TimestampTz started = GetCurrentTimestamp();
-
-	memset(&b, 0, sizeof(b));
-	memset(&stats, 0, sizeof(stats));
-	SPI_connect();
-	b.maxruns = Max(a->n, 8);
-	b.runs = palloc(sizeof(RunStart) * b.maxruns);
-	b.maxrows = Max(a->n, 8);
-	b.rows = palloc(sizeof(RowWrite) * b.maxrows);
-	for (int i = 0; i < a->n; i++)
-	{
-		Proc		pc;
-		ScheduleProcess opts;
-		bool		isnull;
-
-		CHECK_FOR_INTERRUPTS();
-		memset(&pc, 0, sizeof(pc));
-		memset(&opts, 0, sizeof(opts));
-		opts.now = a->now;
-		opts.bounded = true;
-		opts.stats = &stats;
-		row_from_spi(&pc.row,
-					 TextDatumGetCString(SPI_getbinval(tt->vals[i], tt->tupdesc,
-													   TICK_COL_ID, &isnull)),
-					 tt, i, TICK_COL_ROW);
-		proc_init(&pc, &opts);
-		pc.batch = &b;
-		proc_load_buffer(&pc,
-						 DatumGetBool(SPI_getbinval(tt->vals[i], tt->tupdesc,
-													TICK_COL_STORED, &isnull)));
-		pc.ds.running = DatumGetInt32(SPI_getbinval(tt->vals[i], tt->tupdesc,
-													TICK_COL_RUNNING, &isnull));
-		proc_run(&pc);
-	}
-	stats.prepare_us = GetCurrentTimestamp() - started;
-	wait_for_clock(a->now);
-	batch_insert_runs(&b, a->now);
-	batch_write_rows(&b, a->now);
-	if (b.wake)
-		scheduler_wake_at_commit();
-
-	/* before SPI_finish(), which frees the batch */
-	if (a->stats)
-	{
-		a->stats->started += stats.started;
-		a->stats->skipped += stats.skipped;
-		a->stats->missed += stats.missed;
-		a->stats->prepare_us = Max(a->stats->prepare_us, stats.prepare_us);
-		if (a->stats->on_start)
-			for (int i = 0; i < b.nruns; i++)
-				if (strcmp(b.runs[i].start_kind, "schedule") == 0)
-					a->stats->on_start(b.runs[i].scheduled_at, a->stats->arg);
-	}
-	SPI_finish();
-}
-
-static SPIPlanPtr plan_tick;
-
-/*
- * The tick: locks the due schedules, oldest due first, skipping those that
- * someone else holds, and reads in the same statement all that processing
- * them needs (their rows; whether they have a buffer or backfill cursors
- * to load; how many tracked runs of theirs are open).  Then processes them
- * as a batch (tick_batch), which is what makes a large fire cost about what
- * inserting its runs costs.  If the batch fails, be it a schedule whose
- * stored documents no longer read, or a start refused, it is rolled back
- * and the schedules are processed one by one, each in a subtransaction of
- * its own (process_guarded), so that only a failing schedule is logged,
- * skipped and retried later.  The row locks were taken before the batch's
- * subtransaction, so they survive its rollback.
- */
-int
-schedule_tick(TimestampTz now, int max_schedules, ScheduleTickStats *stats)
-{
-	Oid			types[2] = {TIMESTAMPTZOID, INT4OID};
-	Datum		values[2];
-	TickArgs	args;
-	ErrorData  *edata;
-	int			n;
-
-	SPI_connect();
-	values[0] = TimestampTzGetDatum(now);
-	values[1] = Int32GetDatum(max_schedules);
-	run_plan(schedule_plan(&plan_tick,
-						   "SELECT s.schedule_id, " SCHED_ROW_COLUMNS ","
-						   " EXISTS (SELECT 1 FROM sched.buffer b"
-						   "  WHERE b.schedule_id = s.schedule_id)"
-						   " OR EXISTS (SELECT 1 FROM sched.backfills f"
-						   "  WHERE f.schedule_id = s.schedule_id),"
-						   " (SELECT count(*)::integer FROM sched.executions e"
-						   "  WHERE e.schedule_id = s.schedule_id"
-						   "  AND e." QUEUE_OPEN_TRACKED
-						   "  AND e.created_at >= s.created_at)"
-						   " FROM sched.schedules s WHERE s.next_due <= $1"
-						   " ORDER BY s.next_due LIMIT $2"
-						   " FOR UPDATE OF s SKIP LOCKED",
-						   2, types),
-			 values, NULL, false, 0);
-	n = (int) SPI_processed;
-	if (n == 0)
-	{
-		SPI_finish();
-		return 0;
-	}
-
-	args.tt = SPI_tuptable;
-	args.n = n;
-	args.now = now;
-	args.stats = stats;
-	edata = sched_try_subxact(tick_batch, &args);
-	if (edata != NULL)
-	{
-		ereport(DEBUG1,
-				(errmsg_internal("processing %d schedules one by one: %s",
-								 n, edata->message)));
-		FreeErrorData(edata);
-		wait_for_clock(now);
-		for (int i = 0; i < n; i++)
-		{
-			ScheduleProcess opts;
-			bool		isnull;
-			char	   *id = TextDatumGetCString(SPI_getbinval(args.tt->vals[i],
-															   args.tt->tupdesc,
-															   TICK_COL_ID,
-															   &isnull));
-
-			CHECK_FOR_INTERRUPTS();
-			memset(&opts, 0, sizeof(opts));
-			opts.now = now;
-			opts.bounded = true;
-			opts.stats = stats;
-			process_guarded(id, &opts, now + RETRY_AFTER_USECS);
-		}
-	}
-	SPI_finish();
-	return n;
-}
-
-static SPIPlanPtr plan_next_due;
-
-TimestampTz
-schedule_next_due(void)
-{
-	TimestampTz due = DT_NOEND;
-
-	SPI_connect();
-	run_plan(schedule_plan(&plan_next_due,
-						   "SELECT next_due FROM sched.schedules"
-						   " WHERE next_due IS NOT NULL"
-						   " ORDER BY next_due LIMIT 1",
-						   0, NULL),
-			 NULL, NULL, false, 1);
-	if (SPI_processed > 0)
-	{
-		bool		isnull;
-
-		due = DatumGetTimestampTz(column(0, 1, &isnull));
-	}
-	SPI_finish();
-	return due;
-}
-
-static SPIPlanPtr plan_purge;
-
-int
-schedule_purge_exhausted(TimestampTz now)
-{
-	Oid			types[1] = {TIMESTAMPTZOID};
-	Datum		values[1];
-	int			n;
-
-	/*
-	 * SEMANTICS.md 4: nothing left to do (spec exhausted, or limited with 0
-	 * remaining), not paused, empty buffer, no backfill left, and the last
-	 * event older than the retention.  next_due IS NULL holds for all of
-	 * them, which the partial index schedules_idle serves.  Rows locked by
-	 * someone are left for the next sweep; FOR UPDATE rechecks the row's
-	 * own conditions, and every change of buffer or backfills also moves
-	 * last_event_at under the same lock.
-	 */
-	SPI_connect();
-	values[0] = TimestampTzGetDatum(now -
-									(int64) pg_sched_schedule_retention * USECS_PER_SEC);
-	run_plan(schedule_plan(&plan_purge,
-						   "DELETE FROM sched.schedules WHERE schedule_id IN ("
-						   " SELECT s.schedule_id FROM sched.schedules s"
-						   " WHERE s.next_due IS NULL AND NOT s.paused"
-						   " AND s.last_event_at < $1"
-						   " AND (s.next_nominal IS NULL OR"
-						   " (s.limited_actions AND s.remaining_actions = 0))"
-						   " AND NOT EXISTS (SELECT 1 FROM sched.buffer b"
-						   " WHERE b.schedule_id = s.schedule_id)"
-						   " AND NOT EXISTS (SELECT 1 FROM sched.backfills f"
-						   " WHERE f.schedule_id = s.schedule_id)"
-						   " ORDER BY s.last_event_at LIMIT 1000"
-						   " FOR UPDATE SKIP LOCKED)",
-						   1, types),
-			 values, NULL, false, 0);
-	n = (int) SPI_processed;
-	SPI_finish();
-	return n;
+	memset(&args, 0, sizeof(args));
+	args.schedule_id = sl->id;
+	args.opts = &opts;
+	args.sl = sl;
+	args.policy = &policy;
+	args.paused = paused;
+	args.token = token;
+	args.set_last_result = strcmp(status, "completed") == 0;
+	args.last_result = result;
+	process_guarded_args(&args, now);
+	sl->stale = true;
 }
