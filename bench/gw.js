@@ -11,10 +11,11 @@
  *   node gw.js migrate               installs graphile-worker's schema
  *   node gw.js add N                 one add_jobs call of N jobs; prints
  *                                    "secs S" (the call, from the client)
- *   node gw.js starts N              pg_sched's side, the same way: one
- *                                    sched.start_workflows call of N starts
- *                                    built by this client; prints "secs S"
- *                                    and "refused R"
+ *   node gw.js starts N              pg_sched's side, the same way: N starts
+ *                                    built by this client, sent by
+ *                                    sched.start_workflows in calls of
+ *                                    10,000 (its limit) in one transaction;
+ *                                    prints "secs S", "calls C", "refused R"
  *   node gw.js once CONCURRENCY on|off
  *                                    one worker process until the queue is
  *                                    empty; "on" is perfTest's batching
@@ -86,22 +87,36 @@ async function main() {
 		await pool.end();
 		console.log(`secs ${secs.toFixed(4)}`);
 	} else if (cmd === "starts") {
-		// pg_sched's side of 9d, from the same client library: one
-		// sched.start_workflows call of N starts (new ids, default policies)
+		// pg_sched's side of 9d, from the same client library: N starts (new
+		// ids, default policies) by sched.start_workflows in calls of at most
+		// its limit of 10,000, in one transaction; the JSON is built before
+		// the clock starts, as add's is
 		const n = parseInt(a1, 10);
-		const starts = [];
-		for (let i = 0; i < n; i++)
-			starts.push({ workflow: "BenchWorkflow", id: `b-${i}`, task_queue: "bq", args: [{ id: i }] });
+		const texts = [];
+		for (let k = 0; k < n; k += 10000) {
+			const starts = [];
+			for (let i = k; i < Math.min(n, k + 10000); i++)
+				starts.push({ workflow: "BenchWorkflow", id: `b-${i}`, task_queue: "bq", args: [{ id: i }] });
+			texts.push(JSON.stringify(starts));
+		}
 		const pool = new Pool({ max: 1 });
-		const text = JSON.stringify(starts);
+		const client = await pool.connect();
+		let refused = 0;
 		const t0 = process.hrtime.bigint();
-		const r = await pool.query(
-			"select count(*) filter (where sqlstate is not null) as refused from sched.start_workflows($1::jsonb)",
-			[text]);
+		await client.query("begin");
+		for (const text of texts) {
+			const r = await client.query(
+				"select count(*) filter (where sqlstate is not null) as refused from sched.start_workflows($1::jsonb)",
+				[text]);
+			refused += Number(r.rows[0].refused);
+		}
+		await client.query("commit");
 		const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+		client.release();
 		await pool.end();
 		console.log(`secs ${secs.toFixed(4)}`);
-		console.log(`refused ${r.rows[0].refused}`);
+		console.log(`calls ${texts.length}`);
+		console.log(`refused ${refused}`);
 	} else if (cmd === "once") {
 		const concurrency = parseInt(a1, 10);
 		await gw.runOnce({ logger, noHandleSignals: true, preset: preset(concurrency, a2), taskList });

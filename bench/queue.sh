@@ -159,7 +159,7 @@ fig_vs()
 	if [ "$have_starts" != t ]; then
 		note "9d. bulk enqueue: this build has no sched.start_workflows: skipped"
 	else
-	note "9d. bulk enqueue of $ne in one call, from node-postgres (the JSON array built and sent by the client, as perfTest's init.js)"
+	note "9d. bulk enqueue of $ne, from node-postgres (the JSON built and sent by the client, as perfTest's init.js): add_jobs in one call, start_workflows in calls of 10,000 (its limit) in one transaction"
 	local ss se bs gs
 	q "TRUNCATE sched.executions" >/dev/null
 	gw starts "$ne" >"$work/starts.txt"
@@ -175,7 +175,7 @@ fig_vs()
 		DROP TABLE bench.b_base;
 	EOF
 	)
-	note "sched.start_workflows: $ss s ($(calc "$ne / $ss" 0) runs/s, $se refused); graphile_worker.add_jobs: $gs s ($(calc "$ne / $gs" 0) jobs/s); bare INSERT ... SELECT (server side): $bs s ($(calc "$ne / $bs" 0) rows/s)"
+	note "sched.start_workflows: $ss s in $(kv "$work/starts.txt" calls) calls ($(calc "$ne / $ss" 0) runs/s, $se refused); graphile_worker.add_jobs: $gs s ($(calc "$ne / $gs" 0) jobs/s); bare INSERT ... SELECT (server side): $bs s ($(calc "$ne / $bs" 0) rows/s)"
 	record "9d start_workflows, $ne (runs/s)" "$(calc "$ne / $ss" 0)" "$(calc "$ne / $gs" 0)" "$(calc "$gs / $ss" 2)" ">= 0.5 x add_jobs" "$(met "$gs / $ss >= 0.5")"
 	record "9d start_workflows vs bare INSERT" "$(calc "$ne / $ss" 0)" "$(calc "$ne / $bs" 0)" "$(calc "$bs / $ss" 2)" "(report)" "-"
 	fi
