@@ -17,7 +17,8 @@
 #   9d  bulk enqueue: one sched.start_workflows call vs one
 #       graphile_worker.add_jobs call (both from node-postgres, the same
 #       client) vs one bare INSERT ... SELECT
-#   9e  statements per complete and schedule-row locks per complete
+#   9e  statements per complete, and of them those that lock the schedule
+#       row (FOR [NO KEY] UPDATE) and those that update it
 #       (pg_stat_statements, track = all)
 #   9f  end to end through the Python Worker (clients/python), a no-op
 #       workflow, 1 and 4 processes, vs graphile-worker's figure of 9b
@@ -228,15 +229,18 @@ fig_vs()
 		fi
 		q "SELECT pg_stat_statements_reset()" >/dev/null
 		"${PSQL[@]}" -f "$work/completes.sql" >/dev/null
-		read -r per locks < <(q "SELECT round(sum(calls) FILTER (WHERE NOT toplevel) / 2000.0, 2),
+		read -r per locks upds < <(q "SELECT round(sum(calls) FILTER (WHERE NOT toplevel) / 2000.0, 2),
 		         round(coalesce(sum(calls) FILTER (WHERE NOT toplevel AND query ~* 'sched\.schedules'
-		                        AND query ~* '(for (no key )?update|^\s*update\s+sched\.schedules)'), 0) / 2000.0, 2)
+		                        AND query ~* 'for (no key )?update'), 0) / 2000.0, 2),
+		         round(coalesce(sum(calls) FILTER (WHERE NOT toplevel
+		                        AND query ~* '^\s*update\s+sched\.schedules'), 0) / 2000.0, 2)
 		    FROM pg_stat_statements WHERE query !~* 'pg_stat_statements'" | tr '|' ' ')
-		note "$how (sched.$( [ $how = single ] && echo 'complete, one call per run' || echo 'complete_runs, 100 runs per call')): $per statements per run, $locks of them lock or update the schedule row; completed $(q "SELECT count(*) FROM sched.executions WHERE status = 'completed'")"
+		note "$how (sched.$( [ $how = single ] && echo 'complete, one call per run' || echo 'complete_runs, 100 runs per call')): $per statements per run; $locks of them lock the schedule row (FOR [NO KEY] UPDATE), $upds update it; completed $(q "SELECT count(*) FROM sched.executions WHERE status = 'completed'")"
 		q "SELECT format('%8s calls  %s', calls, left(regexp_replace(query, '\s+', ' ', 'g'), 140)) FROM pg_stat_statements
 		    WHERE NOT toplevel ORDER BY calls DESC LIMIT 12" | sed 's/^/     /'
 		record "9e statements per run, $how complete" "$per" "-" "-" "(report)" "-"
 		record "9e schedule-row locks per run, $how" "$locks" "-" "-" "1" "$(met "$locks <= 1")"
+		record "9e schedule-row updates per run, $how" "$upds" "-" "-" "(report)" "-"
 	done
 	reset_sched
 }
