@@ -49,13 +49,13 @@ SELECT sched.start_workflow('W', 'hv-max', 'hv-max-q',
                          "maximum_interval": "73000 days"}',
        run_timeout => '73000 days') IS NOT NULL AS started;
 SELECT workflow_id FROM sched.poll('hv-max-q', 'w', 1, '73000 days');
-SELECT date_trunc('second', lease_expires_at - now() + interval '500 ms') AS lease FROM sched.executions WHERE workflow_id = 'hv-max';
+SELECT round(extract(epoch FROM lease_expires_at - now()) / 86400) AS lease_days FROM sched.executions WHERE workflow_id = 'hv-max';
 SELECT sched.heartbeat(run_id) FROM sched.executions WHERE workflow_id = 'hv-max';
 SELECT sched.fail(run_id, 'boom') FROM sched.executions WHERE workflow_id = 'hv-max';
-SELECT status, date_trunc('second', due_at - now() + interval '500 ms') AS backoff, retries
+SELECT status, round(extract(epoch FROM due_at - now()) / 86400) AS backoff_days, retries
   FROM sched.executions WHERE workflow_id = 'hv-max';
 SELECT sched.start_workflow('W', 'hv-delay', 'hv-max-q', start_delay => '73000 days') IS NOT NULL AS started;
-SELECT status, date_trunc('second', due_at - now() + interval '500 ms') AS delay FROM sched.executions WHERE workflow_id = 'hv-delay';
+SELECT status, round(extract(epoch FROM due_at - now()) / 86400) AS delay_days FROM sched.executions WHERE workflow_id = 'hv-delay';
 -- The default maximum_interval (100 x initial_interval) is capped at 200
 -- years: the stored policy must read again at every fail.  With an
 -- execution timeout the retry would come after it: no retry.
@@ -75,7 +75,7 @@ SELECT sched.start_workflow('W', 'hv-cap', 'hv-cap-q',
                          "maximum_interval": "1 hour", "maximum_attempts": 3}') IS NOT NULL AS started;
 SELECT workflow_id, attempt FROM sched.poll('hv-cap-q', 'w', 1);
 SELECT sched.fail(run_id, 'boom') FROM sched.executions WHERE workflow_id = 'hv-cap';
-SELECT status, date_trunc('second', due_at - now() + interval '500 ms') AS backoff FROM sched.executions WHERE workflow_id = 'hv-cap';
+SELECT status, round(extract(epoch FROM due_at - now())) AS backoff_s FROM sched.executions WHERE workflow_id = 'hv-cap';
 -- the scheduler makes it pending after the second
 DO $$
 BEGIN
@@ -86,7 +86,7 @@ BEGIN
 END $$;
 SELECT workflow_id, attempt FROM sched.poll('hv-cap-q', 'w', 1);
 SELECT sched.fail(run_id, 'boom') FROM sched.executions WHERE workflow_id = 'hv-cap';
-SELECT status, date_trunc('second', due_at - now() + interval '500 ms') AS backoff, retries FROM sched.executions WHERE workflow_id = 'hv-cap';
+SELECT status, round(extract(epoch FROM due_at - now())) AS backoff_s, retries FROM sched.executions WHERE workflow_id = 'hv-cap';
 SELECT sched.terminate_workflow('hv-cap');
 
 -- ---- session_replication_role = replica ----
