@@ -11,6 +11,20 @@
  *		nominal time), as p50, p99 and max: the end-to-end lateness a
  *		worker sees, which bounds the commit lateness from above.
  *
+ *	 driver drain CONNINFO MODE QUEUE WORKERS BATCH
+ *		Figure 9: WORKERS threads, one connection each, empty a pre-filled
+ *		queue as fast as they can: claim up to BATCH runs, close them, until
+ *		a claim returns nothing.  MODE sched: sched.poll(QUEUE, worker,
+ *		BATCH), then sched.complete(run_id) when BATCH is 1, else one
+ *		sched.complete_runs(run_ids) for the whole batch.  MODE base: the
+ *		bare statements on table QUEUE (a copy of sched.executions): the
+ *		claim of sched.poll (UPDATE ... WHERE run_id = ANY (ARRAY(SELECT ...
+ *		ORDER BY due_at LIMIT BATCH FOR NO KEY UPDATE SKIP LOCKED))
+ *		RETURNING), then one UPDATE ... SET status = 'completed' of the
+ *		batch.  Every statement is its own transaction, as workers call
+ *		them.  Prints completed, refused (complete_runs rows not
+ *		'completed'), errors, secs and rate.
+ *
  *	 driver tick CONNINFO ROWS SECONDS TAG
  *		The baseline of fire precision: a perfect timer.  At each of the
  *		next SECONDS whole seconds (clock_nanosleep to the boundary) it
@@ -241,6 +255,177 @@ cmd_work(int argc, char **argv)
 	return 0;
 }
 
+/* ---- drain ---- */
+
+typedef struct Drainer
+{
+	pthread_t	thread;
+	int			id;
+	int			base;			/* bare statements rather than pg_sched */
+	const char *queue;
+	int			batch;
+	long		completed;
+	long		refused;
+	long		errors;
+} Drainer;
+
+/* "{a,b,c}": the run ids of a result's first column, as an array literal */
+static char *
+id_array(PGresult *r)
+{
+	int			n = PQntuples(r);
+	size_t		len = 3 + (size_t) n * 37;
+	char	   *s = malloc(len);
+	char	   *p = s;
+
+	*p++ = '{';
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0)
+			*p++ = ',';
+		p += sprintf(p, "%s", PQgetvalue(r, i, 0));
+	}
+	*p++ = '}';
+	*p = '\0';
+	return s;
+}
+
+static void *
+drain_main(void *arg)
+{
+	Drainer    *w = (Drainer *) arg;
+	PGconn	   *c = connect_or_die();
+	char		name[32];
+	char		batch[16];
+	char		sql[1024];
+	const char *pp[3];
+	PGresult   *r;
+
+	snprintf(name, sizeof(name), "bench-%d", w->id);
+	snprintf(batch, sizeof(batch), "%d", w->batch);
+	if (w->base)
+	{
+		snprintf(sql, sizeof(sql),
+				 "UPDATE %s e SET status = 'running', attempt = e.attempt + 1,"
+				 " worker = $1, started_at = coalesce(e.started_at, now()),"
+				 " lease_expires_at = now() + interval '30 seconds',"
+				 " lease_duration = interval '30 seconds'"
+				 " WHERE e.run_id = ANY (ARRAY("
+				 "   SELECT run_id FROM %s WHERE task_queue = 'qq'"
+				 "   AND status = 'pending' AND due_at <= now()"
+				 "   ORDER BY due_at LIMIT %d"
+				 "   FOR NO KEY UPDATE SKIP LOCKED))"
+				 " RETURNING e.run_id::text", w->queue, w->queue, w->batch);
+		/* the LIMIT a constant: a generic plan of LIMIT $n may sort */
+		r = PQprepare(c, "claim", sql, 1, NULL);
+		PQclear(r);
+		snprintf(sql, sizeof(sql),
+				 "WITH u AS (UPDATE %s SET status = 'completed', closed_at = now(),"
+				 " lease_expires_at = NULL, result = NULL, error = NULL,"
+				 " error_type = NULL"
+				 " WHERE run_id = ANY ($1::uuid[]) AND status = 'running'"
+				 " RETURNING 1) SELECT count(*) FROM u", w->queue);
+		r = PQprepare(c, "close", sql, 1, NULL);
+		PQclear(r);
+	}
+	else
+	{
+		r = PQprepare(c, "claim",
+					  "SELECT run_id::text FROM sched.poll($3, $1, $2::integer)",
+					  3, NULL);
+		PQclear(r);
+		r = PQprepare(c, "close", w->batch == 1
+					  ? "SELECT 1 FROM sched.complete($1::uuid)"
+					  : "SELECT count(*) FILTER (WHERE status = 'completed')"
+					  " FROM sched.complete_runs($1::uuid[])", 1, NULL);
+		PQclear(r);
+	}
+	pp[0] = name;
+	pp[1] = batch;
+	pp[2] = w->queue;
+	for (;;)
+	{
+		int			n;
+		char	   *ids;
+		const char *cp[1];
+		PGresult   *d;
+
+		r = PQexecPrepared(c, "claim", w->base ? 1 : 3, pp, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		{
+			w->errors++;
+			fprintf(stderr, "driver: claim failed: %s", PQerrorMessage(c));
+			PQclear(r);
+			if (w->errors > 100)
+				break;
+			continue;
+		}
+		n = PQntuples(r);
+		if (n == 0)
+		{
+			PQclear(r);
+			break;
+		}
+		ids = n == 1 && !w->base ? strdup(PQgetvalue(r, 0, 0)) : id_array(r);
+		PQclear(r);
+		cp[0] = ids;
+		d = PQexecPrepared(c, "close", 1, cp, NULL, NULL, 0);
+		if (PQresultStatus(d) == PGRES_TUPLES_OK)
+		{
+			long		ok = w->batch == 1 && !w->base ? n : atol(PQgetvalue(d, 0, 0));
+
+			w->completed += ok;
+			w->refused += n - ok;
+		}
+		else
+		{
+			w->errors++;
+			fprintf(stderr, "driver: close failed: %s", PQerrorMessage(c));
+		}
+		PQclear(d);
+		free(ids);
+	}
+	PQfinish(c);
+	return NULL;
+}
+
+static int
+cmd_drain(int argc, char **argv)
+{
+	const char *mode = argv[0];
+	int			nworkers = atoi(argv[2]);
+	Drainer    *ws = calloc(nworkers, sizeof(Drainer));
+	double		start = now_real(),
+				secs;
+	long		done = 0,
+				refused = 0,
+				errors = 0;
+
+	(void) argc;
+	for (int i = 0; i < nworkers; i++)
+	{
+		ws[i].id = i;
+		ws[i].base = strcmp(mode, "base") == 0;
+		ws[i].queue = argv[1];
+		ws[i].batch = atoi(argv[3]);
+		pthread_create(&ws[i].thread, NULL, drain_main, &ws[i]);
+	}
+	for (int i = 0; i < nworkers; i++)
+	{
+		pthread_join(ws[i].thread, NULL);
+		done += ws[i].completed;
+		refused += ws[i].refused;
+		errors += ws[i].errors;
+	}
+	secs = now_real() - start;
+	printf("completed %ld\n", done);
+	printf("refused %ld\n", refused);
+	printf("errors %ld\n", errors);
+	printf("secs %.4f\n", secs);
+	printf("rate %.1f\n", done / secs);
+	return 0;
+}
+
 /* ---- tick ---- */
 
 static int
@@ -303,6 +488,11 @@ main(int argc, char **argv)
 		conninfo = argv[2];
 		return cmd_work(argc - 3, argv + 3);
 	}
+	if (argc >= 7 && strcmp(argv[1], "drain") == 0)
+	{
+		conninfo = argv[2];
+		return cmd_drain(argc - 3, argv + 3);
+	}
 	if (argc >= 6 && strcmp(argv[1], "tick") == 0)
 	{
 		conninfo = argv[2];
@@ -310,6 +500,7 @@ main(int argc, char **argv)
 	}
 	fprintf(stderr,
 			"usage: driver work CONNINFO QUEUE WORKERS SECONDS BATCH\n"
+			"       driver drain CONNINFO sched|base QUEUE WORKERS BATCH\n"
 			"       driver tick CONNINFO ROWS SECONDS TAG\n");
 	return 2;
 }

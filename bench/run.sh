@@ -5,6 +5,9 @@
 #   bash bench/run.sh --quick   quick run (about 3 minutes)
 #   bash bench/run.sh --only "2 5"   only these figures (with either mode)
 #
+# Figure 9 (bench/queue.sh) installs graphile-worker with npm into
+# build/bench/ and measures it in the same cluster, side by side.
+#
 # Installs the packages, builds and installs the extension (as
 # scripts/test.sh does), runs the spec-engine benchmark (make bench), then
 # starts a private PostgreSQL cluster as the postgres user in a temporary
@@ -21,7 +24,7 @@ cd "$(dirname "$0")/.."
 require_root
 
 mode=full
-only="1 2 3 4 5 6 7 8"
+only="1 2 3 4 5 6 7 8 9"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) mode=quick ;;
@@ -120,7 +123,7 @@ make_cluster()
 	cat >>"$data/postgresql.conf" <<-EOF
 		listen_addresses = ''
 		unix_socket_directories = '$sock'
-		max_connections = 100
+		max_connections = 200
 		shared_buffers = 1GB
 		work_mem = 16MB
 		maintenance_work_mem = 256MB
@@ -150,6 +153,7 @@ scheduler_pid()
 }
 
 . bench/figures.sh
+. bench/queue.sh
 
 # ---- the run ----
 
@@ -180,6 +184,7 @@ if want 5; then fig_queue; fi
 if want 6; then fig_scale; fi
 if want 7; then fig_overhead; fi
 if want 8; then fig_profile; fi
+if want 9; then fig_vs; fi
 
 section "summary ($mode mode; ratio = value / baseline; load = 1-minute load average when recorded)"
 {

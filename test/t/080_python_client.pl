@@ -3,8 +3,10 @@
 # /usr/bin/python3 with python3-psycopg.  It covers the examples of
 # Temporal's Python schedules page (create, backfill, describe, list, pause,
 # trigger, update, delete, a cron job, a start delay), each with only the
-# import line and the connect string changed, and the Worker working a
-# schedule that fires every second.  Each Python test is one TAP assertion;
+# import line and the connect string changed, the Worker working a schedule
+# that fires every second, and its batched path (claims and completions in
+# batches, a worker process killed with runs in hand, heartbeats, refused
+# completions).  Each Python test is one TAP assertion;
 # a last one checks the counts (no test lost, none failed).
 use strict;
 use warnings;
