@@ -174,11 +174,13 @@ start_item(DispatchItem *it, DispatchState *st, const DispatchOps *ops)
 	if (it->kind == DISPATCH_SCHEDULED && st->paused)
 	{
 		it->fate = DISPATCH_DROPPED_PAUSED;
+		st->num_paused++;
 		return;
 	}
 	if (it->kind == DISPATCH_SCHEDULED && st->limited && st->remaining <= 0)
 	{
 		it->fate = DISPATCH_DROPPED_LIMIT;
+		st->num_limit++;
 		return;
 	}
 	if (!ops->start(ops->ctx, it, tracked))

@@ -367,6 +367,8 @@ typedef struct SchedRow
 	int64		num_missed;
 	int64		num_skipped;
 	int64		num_dropped;
+	int64		num_paused;
+	int64		num_limit;
 	TimestampTz created_at;		/* this incarnation of the id (schedule.h) */
 	const char *owner;			/* its runs belong to the schedule's owner */
 } SchedRow;
@@ -377,8 +379,9 @@ typedef struct SchedRow
 	" s.remaining_actions, s.last_completion_result, s.conflict_token," \
 	" s.next_nominal, s.next_due, s.num_actions," \
 	" s.num_actions_missed_catchup_window, s.num_actions_skipped_overlap," \
-	" s.num_buffer_dropped, s.created_at, s.owner::text"
-#define SCHED_ROW_NCOLUMNS 16
+	" s.num_buffer_dropped, s.num_actions_skipped_paused," \
+	" s.num_actions_skipped_limit, s.created_at, s.owner::text"
+#define SCHED_ROW_NCOLUMNS 18
 
 /*
  * Reads SCHED_ROW_COLUMNS from row "tupno" of the last SPI result, starting
@@ -419,6 +422,8 @@ row_from_spi(SchedRow *row, const char *id, SPITupleTable *tt, uint64 tupno,
 	row->num_missed = DatumGetInt64(column(tupno, c++, &isnull));
 	row->num_skipped = DatumGetInt64(column(tupno, c++, &isnull));
 	row->num_dropped = DatumGetInt64(column(tupno, c++, &isnull));
+	row->num_paused = DatumGetInt64(column(tupno, c++, &isnull));
+	row->num_limit = DatumGetInt64(column(tupno, c++, &isnull));
 	row->created_at = DatumGetTimestampTz(column(tupno, c++, &isnull));
 	row->owner = TextDatumGetCString(column(tupno, c++, &isnull));
 #undef column
@@ -471,6 +476,8 @@ typedef struct RowWrite
 	int64		num_missed;
 	int64		num_skipped;
 	int64		num_dropped;
+	int64		num_paused;
+	int64		num_limit;
 	bool		acted;			/* moves last_event_at to now */
 } RowWrite;
 
@@ -720,6 +727,7 @@ proc_catch_up(Proc *pc)
 				pc->missed++;
 				break;
 			case DISPATCH_TIME_PASS:
+				pc->ds.num_limit++;
 				break;
 		}
 	}
@@ -1018,11 +1026,11 @@ static SPIPlanPtr plan_write;
 static void
 write_row(const RowWrite *w, TimestampTz now)
 {
-	Oid			types[11] = {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+	Oid			types[13] = {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
 		INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, BOOLOID,
-	TIMESTAMPTZOID};
-	Datum		values[11];
-	char		nulls[11];
+	TIMESTAMPTZOID, INT8OID, INT8OID};
+	Datum		values[13];
+	char		nulls[13];
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(w->id);
@@ -1038,6 +1046,8 @@ write_row(const RowWrite *w, TimestampTz now)
 	values[8] = Int64GetDatum(w->num_dropped);
 	values[9] = BoolGetDatum(w->acted);
 	values[10] = TimestampTzGetDatum(now);
+	values[11] = Int64GetDatum(w->num_paused);
+	values[12] = Int64GetDatum(w->num_limit);
 	run_plan(schedule_plan(&plan_write,
 						   "UPDATE sched.schedules SET next_nominal = $2,"
 						   " next_due = $3, remaining_actions = $4,"
@@ -1045,10 +1055,12 @@ write_row(const RowWrite *w, TimestampTz now)
 						   " num_actions_missed_catchup_window = $7,"
 						   " num_actions_skipped_overlap = $8,"
 						   " num_buffer_dropped = $9,"
+						   " num_actions_skipped_paused = $12,"
+						   " num_actions_skipped_limit = $13,"
 						   " last_event_at = CASE WHEN $10 THEN $11"
 						   " ELSE last_event_at END"
 						   " WHERE schedule_id = $1",
-						   11, types),
+						   13, types),
 			 values, nulls, false, 0);
 }
 
@@ -1188,6 +1200,8 @@ proc_write(Proc *pc)
 	w.num_missed = row->num_missed + pc->missed;
 	w.num_skipped = row->num_skipped + pc->ds.num_skipped;
 	w.num_dropped = row->num_dropped + pc->dropped;
+	w.num_paused = row->num_paused + pc->ds.num_paused;
+	w.num_limit = row->num_limit + pc->ds.num_limit;
 	w.acted = pc->acted;
 	if (pc->batch)
 	{
@@ -1635,11 +1649,11 @@ batch_write_rows(TickBatch *b, TimestampTz now)
 	enum
 	{
 		ID, NOMINAL, DUE, REMAINING, TOKEN, ACTIONS, MISSED, SKIPPED,
-		DROPPED, ACTED, NCOLS
+		DROPPED, ACTED, PAUSED, LIMIT, NCOLS
 	};
 	static const Oid elem_types[NCOLS] = {TEXTOID, TIMESTAMPTZOID,
 		TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
-	INT8OID, BOOLOID};
+	INT8OID, BOOLOID, INT8OID, INT8OID};
 	Oid			types[NCOLS + 1];
 	Datum		values[NCOLS + 1];
 	Datum	   *cols[NCOLS];
@@ -1669,6 +1683,8 @@ batch_write_rows(TickBatch *b, TimestampTz now)
 		cols[SKIPPED][i] = Int64GetDatum(w->num_skipped);
 		cols[DROPPED][i] = Int64GetDatum(w->num_dropped);
 		cols[ACTED][i] = BoolGetDatum(w->acted);
+		cols[PAUSED][i] = Int64GetDatum(w->num_paused);
+		cols[LIMIT][i] = Int64GetDatum(w->num_limit);
 	}
 	types[0] = TIMESTAMPTZOID;
 	values[0] = TimestampTzGetDatum(now);
@@ -1684,6 +1700,8 @@ batch_write_rows(TickBatch *b, TimestampTz now)
 						   " num_actions_missed_catchup_window = u.nm,"
 						   " num_actions_skipped_overlap = u.ns,"
 						   " num_buffer_dropped = u.ndr,"
+						   " num_actions_skipped_paused = u.np,"
+						   " num_actions_skipped_limit = u.nl,"
 						   " last_event_at = CASE WHEN u.acted THEN $1"
 						   " ELSE s.last_event_at END"
 						   " FROM ROWS FROM (pg_catalog.unnest($2),"
@@ -1691,8 +1709,10 @@ batch_write_rows(TickBatch *b, TimestampTz now)
 						   " pg_catalog.unnest($5), pg_catalog.unnest($6),"
 						   " pg_catalog.unnest($7), pg_catalog.unnest($8),"
 						   " pg_catalog.unnest($9), pg_catalog.unnest($10),"
-						   " pg_catalog.unnest($11))"
-						   " AS u(id, nn, nd, rem, tok, na, nm, ns, ndr, acted)"
+						   " pg_catalog.unnest($11), pg_catalog.unnest($12),"
+						   " pg_catalog.unnest($13))"
+						   " AS u(id, nn, nd, rem, tok, na, nm, ns, ndr, acted,"
+						   " np, nl)"
 						   " WHERE s.schedule_id = u.id",
 						   NCOLS + 1, types),
 			 values, NULL, false, 0);
