@@ -1373,6 +1373,9 @@ process_guarded(const char *schedule_id, ScheduleProcess *opts,
 				 errhint("The schedule is tried again at %s.",
 						 schedule_format_time(retry_at))));
 		FreeErrorData(edata);
+		/* sched.scheduler_status().errors */
+		if (opts->stats)
+			opts->stats->failed++;
 	}
 
 	if (!ok)

@@ -67,6 +67,7 @@ typedef struct ScheduleTickStats
 	int64		started;
 	int64		skipped;		/* by the overlap policy */
 	int64		missed;			/* beyond the catch-up window */
+	int64		failed;			/* schedules that failed to process */
 	int64		prepare_us;		/* reading and deciding the batch took */
 	void		(*on_start) (TimestampTz actual, void *arg);
 	void	   *arg;
