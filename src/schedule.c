@@ -1486,6 +1486,9 @@ schedule_run_closed(const char *schedule_id, const char *workflow_id,
 							   3, types),
 				 values, NULL, false, 0);
 		paused_now = true;
+		/* no silent stop: an operator finds it in the log too */
+		ereport(LOG,
+				(errmsg("pg_sched paused schedule \"%s\": %s", schedule_id, note)));
 	}
 	SPI_finish();
 
