@@ -188,6 +188,7 @@ start_item(DispatchItem *it, DispatchState *st, const DispatchOps *ops)
 		/* the workflow id has an open run: this action cannot happen */
 		it->fate = DISPATCH_TAKEN;
 		st->num_skipped++;
+		st->num_taken++;
 		return;
 	}
 	it->fate = DISPATCH_STARTED;

@@ -1188,6 +1188,10 @@ proc_write(Proc *pc)
 	if (pc->ds.decremented > 0)
 		token = schedule_new_token(token, pc->now);
 	pc->opts->conflict_token = token;
+	pc->opts->skipped = pc->ds.num_skipped;
+	pc->opts->taken = pc->ds.num_taken;
+	pc->opts->dropped = pc->dropped;
+	pc->opts->overlap = row->policy.overlap;
 
 	w.id = row->id;
 	w.has_nominal = row->has_nominal;

@@ -30,6 +30,10 @@ typedef struct ScheduleProcess
 	/* results */
 	int64		counted;		/* backfill times fed, see count_from_seq */
 	int64		conflict_token; /* the token after processing */
+	int64		skipped;		/* actions skipped by the overlap policy */
+	int64		taken;			/* ... of which: their workflow id was taken */
+	int64		dropped;		/* ... dropped for a full buffer */
+	DispatchOverlap overlap;	/* the schedule's overlap policy */
 } ScheduleProcess;
 
 /*
