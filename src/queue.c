@@ -1685,8 +1685,7 @@ sched_poll(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid lease \"%s\": it must be at least 1 second",
-						DatumGetCString(DirectFunctionCall1(interval_out,
-															IntervalPGetDatum(lease)))),
+						jsonin_format_interval(lease)),
 				 errhint("The lease is how long the run stays claimed without a heartbeat.")));
 
 	task_queue = text_to_cstring(PG_GETARG_TEXT_PP(0));
