@@ -275,6 +275,31 @@ SELECT s.schedule_id,
 COMMENT ON VIEW sched.overdue_schedules IS
 'Schedules whose next action time has passed without the scheduler acting: overdue is how long ago';
 
+/*
+ * sched_monitor: reads every schedule and run, changes nothing (the
+ * functions grant it nothing) -- the role for a Prometheus exporter.
+ * Created here only if it does not exist, like the roles of 70_security.sql;
+ * its policies add to theirs (permissive policies are OR'ed).
+ */
+DO $roles$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles
+					WHERE rolname = 'sched_monitor') THEN
+		CREATE ROLE sched_monitor NOLOGIN;
+	END IF;
+END
+$roles$;
+
+GRANT USAGE ON SCHEMA sched TO sched_monitor;
+CREATE POLICY schedules_monitor ON sched.schedules FOR SELECT
+	TO sched_monitor USING (true);
+CREATE POLICY buffer_monitor ON sched.buffer FOR SELECT
+	TO sched_monitor USING (true);
+CREATE POLICY backfills_monitor ON sched.backfills FOR SELECT
+	TO sched_monitor USING (true);
+CREATE POLICY executions_monitor ON sched.executions FOR SELECT
+	TO sched_monitor USING (true);
+
 /* Privileges, as for the views of 60_monitoring.sql (70_security.sql). */
 ALTER TABLE sched.run_totals ENABLE ROW LEVEL SECURITY;
 CREATE POLICY run_totals_read ON sched.run_totals FOR SELECT
@@ -282,6 +307,8 @@ CREATE POLICY run_totals_read ON sched.run_totals FOR SELECT
 		   OR EXISTS (SELECT FROM sched.schedules s
 					   WHERE s.schedule_id = run_totals.schedule_id
 						 AND sched.may_access(s.owner)));
+CREATE POLICY run_totals_monitor ON sched.run_totals FOR SELECT
+	TO sched_monitor USING (true);
 GRANT SELECT ON sched.run_totals TO PUBLIC;
 ALTER VIEW sched.schedule_metrics SET (security_invoker = true);
 ALTER VIEW sched.queue_metrics SET (security_invoker = true);
