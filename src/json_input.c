@@ -30,7 +30,6 @@
 #include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
-#include "utils/timestamp.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
