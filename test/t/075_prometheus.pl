@@ -95,6 +95,19 @@ ok( $node->poll_query_until(
 	'a schedule that fails to process counts as an error of the scheduler');
 sql(q{DELETE FROM sched.schedules WHERE schedule_id = 'broken'});
 
+# pause on failure is logged: a LOG line names the schedule and the failure
+as_app(q{SELECT sched.create_schedule('fragile', '{
+	"action": {"workflow": "Job", "id": "fragile", "task_queue": "fq"},
+	"spec": {"calendars": [{"year": 2099}]}, "policy": {"pause_on_failure": true}}')});
+as_app(q{SELECT sched.trigger('fragile')});
+my $frun = sql(q{SELECT run_id FROM sched.poll('fq', 'w0')});
+sql(qq{SELECT sched.fail('$frun', 'disk full')});
+ok( $node->wait_for_log(
+		qr/LOG:  pg_sched paused schedule "fragile": paused due to workflow failure: fragile-\S+: disk full/),
+	'an automatic pause on failure is logged');
+is(sql(q{SELECT paused FROM sched.schedules WHERE schedule_id = 'fragile'}), 't',
+	'and the schedule is paused');
+
 # tick: a worker completes some runs and fails others; retention deletes
 # them (run_retention = 0) and the counters keep them
 ok($node->poll_query_until('postgres',
