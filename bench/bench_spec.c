@@ -350,12 +350,12 @@ main(void)
 	static const char *const christmas[] = {"month", "12", "day_of_month", "25", "hour", "*", "minute", "*", "second", "*", NULL};
 	static const char *const new_year[] = {"month", "1", "day_of_month", "1", "hour", "*", "minute", "*", "second", "*", NULL};
 	static const char *const maintenance[] = {"day_of_month", "1-7", "day_of_week", "sun", "hour", "2-3", "minute", "*", "second", "*", NULL};
-	static BenchSpec specs[7];
+	static BenchSpec specs[11];
 	SpecError	err;
 	SpecTzFile *utc = spec_tzfile_load("UTC", &err);
 	SpecTzFile *ny = utc ? spec_tzfile_load("America/New_York", &err) : NULL;
 	Result		base;
-	Result		res[7];
+	Result		res[11];
 	int			n = 0;
 	double		worst_median = 0,
 				worst_max = 0;
@@ -387,6 +387,17 @@ main(void)
 	n++;
 	init_spec(&specs[n], "*/10 * 9-17 * * mon-fri * (7 fields)", true, utc);
 	add_cron(&specs[n++], "*/10 * 9-17 * * mon-fri *");
+	/* issue 14: last days, n-th weekdays, a DST policy */
+	init_spec(&specs[n], "0 9 * * MON#3 (third Monday), America/New_York", true, ny);
+	add_cron(&specs[n++], "0 9 * * MON#3");
+	init_spec(&specs[n], "0 0 L-2,L * 5L,1#1 (last days, weekdays), UTC", true, utc);
+	add_cron(&specs[n++], "0 0 L-2,L * 5L,1#1");
+	init_spec(&specs[n], "*/30 1-2 * * *, dst first+next_valid, New York", true, ny);
+	add_cron(&specs[n], "*/30 1-2 * * *");
+	specs[n].spec.dst.repeated = SPEC_DST_REPEATED_FIRST;
+	specs[n++].spec.dst.skipped = SPEC_DST_SKIPPED_NEXT_VALID;
+	init_spec(&specs[n], "0 0 31 * 5L (a 31st that is a last Friday), UTC", false, utc);
+	add_cron(&specs[n++], "0 0 31 * 5L");
 
 	printf("pg_sched spec engine: ns per next-time computation (spec_next)\n");
 	printf("chains start at 2024-01-01T00:00:00Z and restart there when a spec ends;\n"

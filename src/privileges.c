@@ -43,6 +43,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
@@ -146,6 +147,18 @@ priv_enter(PrivState *ps)
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 							 true, 0, false);
+
+	/*
+	 * Under session_replication_role = replica, triggers do not fire, and
+	 * with them the ON DELETE CASCADE of the buffer and backfills: deleting
+	 * a schedule would leave its buffered actions to a later schedule of
+	 * the same id.  Our table work always runs as origin (the switch back
+	 * flushes the plan cache, so only a session that is not origin pays).
+	 */
+	if (SessionReplicationRole != SESSION_REPLICATION_ROLE_ORIGIN)
+		(void) set_config_option("session_replication_role", "origin",
+								 PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+								 true, 0, false);
 	return caller;
 }
 

@@ -585,14 +585,16 @@ static QueueQuery q_purge_closed = {
 static QueueQuery q_next_deadline = {
 	.sql =
 	"SELECT least((SELECT min(lease_expires_at) FROM sched.executions"
-	"               WHERE status = 'running'),"
+	"               WHERE status = 'running' AND lease_expires_at > $1),"
 	"             (SELECT min(due_at) FROM sched.executions"
-	"               WHERE status = 'scheduled'),"
+	"               WHERE status = 'scheduled' AND due_at > $1),"
 	"             (SELECT min(run_deadline) FROM sched.executions"
-	"               WHERE status IN " OPEN_STATES "),"
+	"               WHERE status IN " OPEN_STATES " AND run_deadline > $1),"
 	"             (SELECT min(execution_deadline) FROM sched.executions"
-	"               WHERE status IN " OPEN_STATES "))",
-	.nargs = 0,
+	"               WHERE status IN " OPEN_STATES
+	"                 AND execution_deadline > $1))",
+	.nargs = 1,
+	.argtypes = {TIMESTAMPTZOID},
 };
 
 /*
@@ -1632,14 +1634,15 @@ queue_purge_closed(TimestampTz closed_before, int limit)
 }
 
 TimestampTz
-queue_next_deadline(void)
+queue_next_deadline(TimestampTz after)
 {
 	bool		isnull;
 	Datum		d;
 	TimestampTz deadline;
+	Datum		values[1] = {TimestampTzGetDatum(after)};
 
 	SPI_connect();
-	queue_exec(&q_next_deadline, NULL, NULL, false);
+	queue_exec(&q_next_deadline, values, NULL, false);
 	d = result_datum(0, 1, &isnull);
 	deadline = isnull ? DT_NOEND : DatumGetTimestampTz(d);
 	SPI_finish();
@@ -1662,6 +1665,7 @@ sched_poll(PG_FUNCTION_ARGS)
 	int32		max_tasks;
 	Interval   *lease;
 	Interval	min_lease = {.time = USECS_PER_SEC};
+	Interval	max_lease = {.day = 200 * 366};
 	Datum		values[6];
 	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 	uint64		n;
@@ -1686,6 +1690,16 @@ sched_poll(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid lease \"%s\": it must be at least 1 second",
 						jsonin_format_interval(lease)),
+				 errhint("The lease is how long the run stays claimed without a heartbeat.")));
+	/* as every other duration: now() + lease must stay a timestamp */
+	if (DatumGetBool(DirectFunctionCall2(interval_gt,
+										 IntervalPGetDatum(lease),
+										 IntervalPGetDatum(&max_lease))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid lease \"%s\": it must be at most 200 years",
+						DatumGetCString(DirectFunctionCall1(interval_out,
+															IntervalPGetDatum(lease)))),
 				 errhint("The lease is how long the run stays claimed without a heartbeat.")));
 
 	task_queue = text_to_cstring(PG_GETARG_TEXT_PP(0));

@@ -124,8 +124,9 @@ extern int	queue_expire_leases(TimestampTz now);
 extern int	queue_purge_closed(TimestampTz closed_before, int limit);
 /*
  * The earliest lease expiry, due_at of a scheduled run, or run or execution
- * deadline of an open run; DT_NOEND if none.
+ * deadline of an open run after "after" (DT_NOBEGIN: of all); DT_NOEND if
+ * none.
  */
-extern TimestampTz queue_next_deadline(void);
+extern TimestampTz queue_next_deadline(TimestampTz after);
 
 #endif							/* PG_SCHED_QUEUE_H */

@@ -39,7 +39,7 @@
  * it refuses counts as skipped).
  *
  * Bounded work: one call takes at most MAX_TIMES_PER_CALL due nominal
- * times; the cursor then stays in the past, so next_due stays due and the
+ * times to act on and MAX_MISSED_PER_CALL to count as missed; the cursor then stays in the past, so next_due stays due and the
  * scheduler comes back to it after serving the others.  The scheduler's
  * calls also feed at most TICK_BACKFILL_BUDGET backfill times (leaving
  * next_due = now); SQL calls (sched.backfill) feed all that the policies
@@ -92,8 +92,9 @@
 #include "subxact.h"
 #include "scheduler.h"
 
-/* Due nominal times one call takes at most (catch-up). */
+/* Due nominal times one call takes at most (catch-up), and missed ones. */
 #define MAX_TIMES_PER_CALL		10000
+#define MAX_MISSED_PER_CALL		1000000
 /* Backfill times one scheduler call feeds at most. */
 #define TICK_BACKFILL_BUDGET	10000
 /* allow_all backfill runs inserted per statement. */
@@ -696,6 +697,7 @@ proc_catch_up(Proc *pc)
 	SchedRow   *row = &pc->row;
 	TimeIter	it;
 	int			n = 0;
+	int			missed_n = 0;
 	int64		window = row->policy.catchup_window_ms * 1000;
 
 	if (row->paused || !row->has_nominal)
@@ -706,16 +708,28 @@ proc_catch_up(Proc *pc)
 	{
 		TimestampTz actual = iter_actual(&it);
 
+		DispatchTimeClass class;
+
 		if (actual > pc->now)
 			break;
-		if (n++ >= MAX_TIMES_PER_CALL)
+		class = dispatch_classify_time(actual, pc->now, window, row->limited,
+									   pc->ds.remaining,
+									   pc->buffered_scheduled);
+
+		/*
+		 * A missed time costs one step of the engine and a count, so it has
+		 * a budget of its own, a hundred times larger: after an outage of a
+		 * year, a schedule with a short window walks its 31.5 million
+		 * missed seconds in 32 calls instead of 3,150, and fires its window
+		 * within seconds instead of an hour.
+		 */
+		if (class == DISPATCH_TIME_MISSED ? missed_n++ >= MAX_MISSED_PER_CALL :
+			n++ >= MAX_TIMES_PER_CALL)
 		{
 			/* the cursor stays due: the scheduler comes back for the rest */
 			break;
 		}
-		switch (dispatch_classify_time(actual, pc->now, window, row->limited,
-									   pc->ds.remaining,
-									   pc->buffered_scheduled))
+		switch (class)
 		{
 			case DISPATCH_TIME_ACT:
 				if (!dispatch_buffer_accepts(row->policy.overlap, pc->held))
@@ -1929,17 +1943,19 @@ schedule_tick(TimestampTz now, int max_schedules, ScheduleTickStats *stats)
 static SPIPlanPtr plan_next_due;
 
 TimestampTz
-schedule_next_due(void)
+schedule_next_due(TimestampTz after)
 {
 	TimestampTz due = DT_NOEND;
+	Oid			types[1] = {TIMESTAMPTZOID};
+	Datum		values[1] = {TimestampTzGetDatum(after)};
 
 	SPI_connect();
 	run_plan(schedule_plan(&plan_next_due,
 						   "SELECT next_due FROM sched.schedules"
-						   " WHERE next_due IS NOT NULL"
+						   " WHERE next_due > $1"
 						   " ORDER BY next_due LIMIT 1",
-						   0, NULL),
-			 NULL, NULL, false, 1);
+						   1, types),
+			 values, NULL, false, 1);
 	if (SPI_processed > 0)
 	{
 		bool		isnull;

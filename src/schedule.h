@@ -88,8 +88,11 @@ typedef struct ScheduleTickStats
 extern int	schedule_tick(TimestampTz now, int max_schedules,
 						  ScheduleTickStats *stats);
 
-/* The earliest next_due of any schedule; DT_NOEND if none. */
-extern TimestampTz schedule_next_due(void);
+/*
+ * The earliest next_due of any schedule after "after" (DT_NOBEGIN: of
+ * all, a past one included); DT_NOEND if none.
+ */
+extern TimestampTz schedule_next_due(TimestampTz after);
 
 /*
  * Deletes schedules with nothing left to do whose last event is older than

@@ -28,8 +28,10 @@
  *	 - execution_timeout and run_timeout must be positive when given (leave
  *	   them out for "no timeout"); durations have millisecond resolution.
  *	 - retry_policy is Temporal's RetryPolicy: initial_interval (default
- *	   1 s, positive), backoff_coefficient (default 2, at least 1),
- *	   maximum_interval (default 100 x initial_interval, not below it),
+ *	   1 s, positive), backoff_coefficient (default 2, 1 to 1e308: a
+ *	   double holds it),
+ *	   maximum_interval (default 100 x initial_interval, at most 200
+ *	   years, not below initial_interval),
  *	   maximum_attempts (default 0 = unlimited), non_retryable_error_types
  *	   (strings); stored with the defaults filled in.
  *	 - action.memo and the schedule memo are JSON objects (Temporal's memo
@@ -338,6 +340,16 @@ static const char *const retry_keys[] = {
  * NULL, the values (sched.start_workflow validates with it, and workflow.c
  * reads stored canonical policies back with it to compute a backoff).
  */
+/* The largest backoff coefficient: 1e308, below DBL_MAX. */
+static Numeric
+max_coefficient(void)
+{
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in,
+											   CStringGetDatum("1e308"),
+											   ObjectIdGetDatum(InvalidOid),
+											   Int32GetDatum(-1)));
+}
+
 static Jsonb *
 retry_policy_from_value(const JsonbValue *v, const char *path,
 						ScheduleRetryPolicy *out)
@@ -368,8 +380,15 @@ retry_policy_from_value(const JsonbValue *v, const char *path,
 			jsonin_value_error(kpath, NULL, "backoff coefficient %s is less than 1",
 						DatumGetCString(DirectFunctionCall1(numeric_out,
 															NumericGetDatum(coefficient))));
+		/* beyond a double's range every fail on the run would error out */
+		if (DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+											  NumericGetDatum(coefficient),
+											  NumericGetDatum(max_coefficient()))) > 0)
+			jsonin_value_error(kpath, NULL, "backoff coefficient %s is more than 1e308",
+							   numeric_out_sci(coefficient, 2));
 	}
-	maximum = initial * 100;
+	/* the default stays within the limit, so the stored policy reads again */
+	maximum = Min(initial * 100, JSONIN_MAX_DURATION_USEC / 1000);
 	if (val[2])
 	{
 		char	   *kpath = key_path(path, retry_keys[2]);

@@ -29,7 +29,9 @@
  *	 2. queue_expire_leases(now);
  *	 3. every PURGE_PERIOD_SECS (sooner if a retention GUC is shorter):
  *		schedule_purge_exhausted(now) and queue_purge_closed() in batches;
- *	 4. the next deadline: min(schedule_next_due(), queue_next_deadline()).
+ *	 4. the next deadline: min(schedule_next_due(), queue_next_deadline());
+ *	    when it has passed and the tick changed nothing (a due row locked
+ *	    by a long transaction), the next deadline after now as well.
  *
  * Then WaitLatch() until that deadline, in milliseconds rounded up, in two
  * parts when it is near (scheduler_sleep(): the kernel lets a long wait
@@ -137,7 +139,8 @@ typedef enum SchedulerStep
 	STEP_EXPIRE,
 	STEP_PURGE_SCHEDULES,
 	STEP_PURGE_RUNS,
-	STEP_NEXT_DEADLINE
+	STEP_NEXT_DEADLINE,
+	STEP_LATER_DEADLINE
 } SchedulerStep;
 
 typedef enum StepResult
@@ -299,6 +302,7 @@ step_activity(SchedulerStep step)
 		case STEP_PURGE_RUNS:
 			return "deleting closed runs past their retention";
 		case STEP_NEXT_DEADLINE:
+		case STEP_LATER_DEADLINE:
 			return "finding the next due time";
 	}
 	return "working";
@@ -396,8 +400,14 @@ scheduler_run_step(SchedulerStep step, TimestampTz now, int64 *result)
 												 PURGE_BATCH);
 					break;
 				case STEP_NEXT_DEADLINE:
-					*result = Min(schedule_due_real(schedule_next_due()),
-								  queue_next_deadline());
+					*result = Min(schedule_due_real(schedule_next_due(DT_NOBEGIN)),
+								  queue_next_deadline(DT_NOBEGIN));
+					break;
+				case STEP_LATER_DEADLINE:
+					/* now is real time; next_due is on the schedules' clock */
+					*result = Min(schedule_due_real(schedule_next_due(now +
+																	  (int64) pg_sched_debug_clock_offset * USECS_PER_SEC)),
+								  queue_next_deadline(now));
 					break;
 			}
 		}
@@ -622,11 +632,25 @@ scheduler_tick(void)
 	}
 	else
 	{
-		/* 0, 10, 20, 40, ... 1000 ms */
+		/*
+		 * The deadline has passed, yet the tick changed nothing: what is due
+		 * is locked by someone else (a long transaction holding a schedule's
+		 * or a run's row; SKIP LOCKED passed it over).  Try it again after
+		 * 0, 10, 20, 40, ... 1000 ms, but wake on time for the next deadline
+		 * after now: one locked row must not make the others late.
+		 */
 		failed_ticks = 0;
 		idle_spins++;
 		timeout_ms = idle_spins == 1 ? 0 :
 			Min(10L << Min(idle_spins - 2, 7), MAX_SLEEP_MS);
+		if (timeout_ms > 0 &&
+			run_step(STEP_LATER_DEADLINE, now, &n, &failed) &&
+			(TimestampTz) n != DT_NOEND &&
+			(TimestampTz) n - now < (int64) timeout_ms * 1000)
+		{
+			sleep_deadline = (TimestampTz) n;
+			timeout_ms = (long) Max(((TimestampTz) n - now + 999) / 1000, 0);
+		}
 	}
 
 	worker_slot_report(now, next == DT_NOEND ? 0 : next, (int) processed, failed);
@@ -684,6 +708,9 @@ scheduler_session_settings(void)
 	SetConfigOption("default_transaction_isolation", "read committed",
 					PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("default_transaction_read_only", "off",
+					PGC_SUSET, PGC_S_OVERRIDE);
+	/* replica would silence the ON DELETE CASCADE of buffer and backfills */
+	SetConfigOption("session_replication_role", "origin",
 					PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("statement_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("lock_timeout", SCHEDULER_LOCK_TIMEOUT,

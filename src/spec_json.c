@@ -29,7 +29,11 @@
  * The canonical form lists calendars (cron strings included), intervals
  * (@every strings included) and skip as arrays, always; time_zone_name
  * always (canonical spelling, "UTC" when unset); start_at, end_at and
- * jitter only when set.  Reading the canonical form gives the same spec,
+ * jitter only when set; dst only when it is not the default, with both of
+ * its keys.  In a calendar, day_of_month lists its days from the start,
+ * then its days from the end as negative ranges ({"start": -1} = "L");
+ * day_of_week its plain weekdays, then the n-th ones as ranges with "nth"
+ * (1..5, then -1..-5: {"start": 5, "nth": -1} = "5L").  Reading the canonical form gives the same spec,
  * so writing it again gives the same text: it is a fixed point.
  *
  *-------------------------------------------------------------------------
@@ -73,7 +77,7 @@ static int
 field_int(const JsonbValue *v, const char *path, SpecField field)
 {
 	JsonNumber	num;
-	int			max = field == SPEC_DAY_OF_WEEK ? 7 : spec_field_max[field];
+	int			max = spec_field_max[field];
 
 	if (v->type != jbvNumeric)
 		jsonin_type_error(path, "an integer", v);
@@ -124,7 +128,7 @@ static const char *const calendar_keys[] = {
 	"second", "minute", "hour", "day_of_month", "month", "day_of_week",
 	"year", "comment", NULL
 };
-static const char *const range_keys[] = {"start", "end", "step", NULL};
+static const char *const range_keys[] = {"start", "end", "step", "nth", NULL};
 
 static void
 range_from_json(const JsonbValue *v, const char *path, SpecCalendar *cal,
@@ -135,7 +139,9 @@ range_from_json(const JsonbValue *v, const char *path, SpecCalendar *cal,
 	bool		has_start = false;
 	int			start = 0,
 				end = 0,
-				step = 0;
+				step = 0,
+				nth = 0;
+	bool		has_nth = false;
 	SpecError	err;
 
 	if (!jsonin_is_container(v, false))
@@ -156,6 +162,22 @@ range_from_json(const JsonbValue *v, const char *path, SpecCalendar *cal,
 		}
 		else if (k == 1)
 			end = field_int(kv, kpath, field);
+		else if (k == 3)
+		{
+			JsonNumber	num;
+
+			if (field != SPEC_DAY_OF_WEEK)
+				jsonin_value_error(kpath, "Use nth in day_of_week ranges, e.g. {\"start\": 1, \"nth\": 3} for the third Monday.",
+								   "nth is only allowed in the day_of_week field");
+			if (kv->type != jbvNumeric)
+				jsonin_type_error(kpath, "an integer", kv);
+			jsonin_read_number(kv, kpath, &num);
+			if (num.frac_digits > 0 || num.huge || num.ipart > 5 || num.ipart == 0)
+				jsonin_value_error(kpath, NULL, "nth %s out of range 1-5 or -5 to -1 in the day_of_week field",
+								   num.text);
+			nth = num.negative ? -(int) num.ipart : (int) num.ipart;
+			has_nth = true;
+		}
 		else
 		{
 			JsonNumber	num;
@@ -179,7 +201,8 @@ range_from_json(const JsonbValue *v, const char *path, SpecCalendar *cal,
 	}
 	if (!has_start)
 		jsonin_missing_key("start", path);
-	if (!spec_calendar_add_range(cal, field, start, end, step, &err))
+	if (has_nth ? !spec_calendar_add_nth(cal, start, end, step, nth, &err) :
+		!spec_calendar_add_range(cal, field, start, end, step, &err))
 		engine_value_error(path, &err);
 }
 
@@ -219,6 +242,10 @@ field_from_json(const JsonbValue *v, const char *path, SpecCalendar *cal,
 		if (n == 0)
 			jsonin_value_error(path, "Leave the field out for its default, or use \"*\" for every value.",
 						"an empty list matches nothing");
+		if (n > SPEC_JSON_MAX_RANGES)
+			jsonin_value_error(path, "Merge the ranges: a field has at most a few hundred distinct values.",
+							   "list of %d ranges is longer than the limit of %d",
+							   n, SPEC_JSON_MAX_RANGES);
 		spec_calendar_clear_field(cal, field);
 		for (int i = 0; i < n; i++)
 			range_from_json(&items[i].value, psprintf("%s[%d]", path, i),
@@ -423,13 +450,63 @@ enum
 	K_END_AT,
 	K_JITTER,
 	K_TIME_ZONE_NAME,
+	K_DST,
 	K_COUNT
 };
 
 static const char *const spec_keys[] = {
 	"calendars", "cron_expressions", "intervals", "skip", "start_at",
-	"end_at", "jitter", "time_zone_name", NULL
+	"end_at", "jitter", "time_zone_name", "dst", NULL
 };
+
+/* ---- the DST policy ---- */
+
+static const char *const dst_keys[] = {"repeated", "skipped", NULL};
+static const char *const dst_repeated_names[] = {"both", "first", "second", NULL};
+static const char *const dst_skipped_names[] = {"skip", "next_valid", NULL};
+
+/* One of names[] (a string), or an error listing them. */
+static int
+dst_choice(const JsonbValue *v, const char *path, const char *const *names,
+		   const char *list)
+{
+	if (v->type != jbvString)
+		jsonin_type_error(path, "a string", v);
+	for (int i = 0; names[i]; i++)
+		if (strlen(names[i]) == (size_t) v->val.string.len &&
+			memcmp(names[i], v->val.string.val, v->val.string.len) == 0)
+			return i;
+	jsonin_value_error(path, psprintf("Valid policies are: %s.", list),
+					   "unknown DST policy %s", jsonin_show_string(v));
+	return 0;					/* not reached */
+}
+
+static void
+dst_from_json(const JsonbValue *v, const char *path, SpecDst *dst)
+{
+	JsonItem   *items;
+	int			n;
+
+	if (!jsonin_is_container(v, false))
+		jsonin_type_error(path, "an object", v);
+	n = jsonin_items(v, &items);
+	for (int i = 0; i < n; i++)
+	{
+		int			k = jsonin_key_index(items[i].key, dst_keys, path);
+		char	   *kpath = psprintf("%s.%s", path, items[i].key);
+
+		if (items[i].value.type == jbvNull)
+			continue;
+		if (k == 0)
+			dst->repeated = (SpecDstRepeated)
+				dst_choice(&items[i].value, kpath, dst_repeated_names,
+						   "both, first, second");
+		else
+			dst->skipped = (SpecDstSkipped)
+				dst_choice(&items[i].value, kpath, dst_skipped_names,
+						   "skip, next_valid");
+	}
+}
 
 /* The items of an array-valued spec key ([] when absent). */
 static int
@@ -529,6 +606,12 @@ spec_from_jsonb_value(const JsonbValue *root, const char *path, SpecJson *out)
 
 	out->calendars = palloc(sizeof(SpecCalendar) * Max(ncal + ncron, 1));
 	out->intervals = palloc(sizeof(SpecInterval) * Max(niv + ncron, 1));
+	out->calendar_cron = palloc(sizeof(int) * Max(ncal + ncron, 1));
+	out->interval_cron = palloc(sizeof(int) * Max(niv + ncron, 1));
+	for (int i = 0; i < ncal; i++)
+		out->calendar_cron[i] = -1;
+	for (int i = 0; i < niv; i++)
+		out->interval_cron[i] = -1;
 	out->skip = palloc(sizeof(SpecCalendar) * Max(nskip, 1));
 	crons = palloc(sizeof(CronZone) * Max(ncron, 1));
 
@@ -548,9 +631,13 @@ spec_from_jsonb_value(const JsonbValue *root, const char *path, SpecJson *out)
 		cron_from_json(&cron_items[i].value,
 					   psprintf("%s[%d]", kpath[K_CRON], i), &cron, &cz);
 		if (cron.kind == SPEC_CRON_INTERVAL)
+		{
+			out->interval_cron[out->spec.nintervals] = i;
 			out->intervals[out->spec.nintervals++] = cron.interval;
+		}
 		else
 		{
+			out->calendar_cron[out->spec.ncalendars] = i;
 			out->calendars[out->spec.ncalendars++] = cron.calendar;
 			crons[ncronzones++] = cz;
 		}
@@ -572,6 +659,8 @@ spec_from_jsonb_value(const JsonbValue *root, const char *path, SpecJson *out)
 	if (val[K_JITTER])
 		out->spec.jitter_ms = jsonin_duration_usec(val[K_JITTER], kpath[K_JITTER],
 											1000) / 1000;
+	if (val[K_DST])
+		dst_from_json(val[K_DST], kpath[K_DST], &out->spec.dst);
 
 	agree_zones(out, tz_name, tz, crons, ncronzones);
 
@@ -645,6 +734,24 @@ push_time(JsonbParseState **st, const char *key, spec_time t)
 	push_string(st, WJB_VALUE, buf);
 }
 
+/* Range objects {start[, end][, step][, nth]}; nth 0: none. */
+static void
+push_ranges(JsonbParseState **st, const SpecRange *ranges, int n, int nth)
+{
+	for (int r = 0; r < n; r++)
+	{
+		pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
+		push_int(st, "start", ranges[r].start);
+		if (ranges[r].end > ranges[r].start)
+			push_int(st, "end", ranges[r].end);
+		if (ranges[r].step > 1)
+			push_int(st, "step", ranges[r].step);
+		if (nth != 0)
+			push_int(st, "nth", nth);
+		pushJsonbValue(st, WJB_END_OBJECT, NULL);
+	}
+}
+
 static void
 push_calendar(JsonbParseState **st, const SpecCalendar *cal)
 {
@@ -663,15 +770,22 @@ push_calendar(JsonbParseState **st, const SpecCalendar *cal)
 		n = spec_calendar_field_ranges(cal, f, ranges);
 		push_key(st, spec_field_names[f]);
 		pushJsonbValue(st, WJB_BEGIN_ARRAY, NULL);
-		for (int r = 0; r < n; r++)
+		push_ranges(st, ranges, n, 0);
+		/* days from the end (negative), then the n-th weekdays */
+		if (f == SPEC_DAY_OF_MONTH)
 		{
-			pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
-			push_int(st, "start", ranges[r].start);
-			if (ranges[r].end > ranges[r].start)
-				push_int(st, "end", ranges[r].end);
-			if (ranges[r].step > 1)
-				push_int(st, "step", ranges[r].step);
-			pushJsonbValue(st, WJB_END_OBJECT, NULL);
+			n = spec_calendar_last_day_ranges(cal, ranges);
+			push_ranges(st, ranges, n, 0);
+		}
+		if (f == SPEC_DAY_OF_WEEK)
+		{
+			static const int nths[] = {1, 2, 3, 4, 5, -1, -2, -3, -4, -5};
+
+			for (int k = 0; k < (int) lengthof(nths); k++)
+			{
+				n = spec_calendar_nth_ranges(cal, nths[k], ranges);
+				push_ranges(st, ranges, n, nths[k]);
+			}
 		}
 		pushJsonbValue(st, WJB_END_ARRAY, NULL);
 	}
@@ -730,6 +844,18 @@ spec_push_jsonb(JsonbParseState **st, const SpecJson *sj)
 	}
 	push_key(st, "time_zone_name");
 	push_string(st, WJB_VALUE, sj->tz_name);
+	/* only when not the default, so that older documents read the same */
+	if (s->dst.repeated != SPEC_DST_REPEATED_BOTH ||
+		s->dst.skipped != SPEC_DST_SKIPPED_SKIP)
+	{
+		push_key(st, "dst");
+		pushJsonbValue(st, WJB_BEGIN_OBJECT, NULL);
+		push_key(st, "repeated");
+		push_string(st, WJB_VALUE, dst_repeated_names[s->dst.repeated]);
+		push_key(st, "skipped");
+		push_string(st, WJB_VALUE, dst_skipped_names[s->dst.skipped]);
+		pushJsonbValue(st, WJB_END_OBJECT, NULL);
+	}
 	return pushJsonbValue(st, WJB_END_OBJECT, NULL);
 }
 

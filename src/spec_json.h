@@ -19,6 +19,7 @@
 #define SPEC_JSON_MAX_INTERVALS		1000	/* intervals + @every strings */
 #define SPEC_JSON_MAX_SKIP			1000
 #define SPEC_JSON_MAX_TEXT			4096	/* bytes of a cron or field string */
+#define SPEC_JSON_MAX_RANGES		1000	/* range objects of one calendar field */
 
 /*
  * A spec read from JSON.  "spec" points into the palloc'd arrays below and,
@@ -31,6 +32,8 @@ typedef struct SpecJson
 	SpecCalendar *calendars;	/* calendars, then cron calendars */
 	SpecInterval *intervals;	/* intervals, then @every strings */
 	SpecCalendar *skip;
+	int		   *calendar_cron;	/* per calendar: its cron_expressions index, or -1 */
+	int		   *interval_cron;	/* per interval: its cron_expressions index, or -1 */
 	pg_tz	   *tz;				/* NULL: UTC */
 	char		tz_name[TZ_STRLEN_MAX + 1]; /* canonical; "UTC" when unset */
 } SpecJson;

@@ -11,8 +11,16 @@
  * Field syntax (SEMANTICS.md 1.2): a comma list of "*", "x", "x-z",
  * "x-z/y", "x/y" (x to the field's maximum, step y) and "*\/y".  Month names
  * match by a prefix of 3+ letters, day names by 2+ letters; in day_of_week 7
- * is Sunday too.  Quartz extensions (L, W, #, ?, H) are refused by name
- * rather than misread.
+ * is Sunday too.  Of the Quartz extensions, day_of_month takes "L" (the
+ * last day) and "L-n" (n days before the last, as Quartz and Spring
+ * compute it: L-3 in January is the 28th), day_of_week "dL" / "DDDL" (the
+ * last weekday d of the month) and "d#n" / "DDD#n" (the n-th, n = 1-5),
+ * each as a list element of its own, with d numbered as in the rest of
+ * the field (0 or 7 = Sunday; Quartz's 1 = Sunday is not followed).  The
+ * rest (W, ?, H, L elsewhere) is refused by name rather than misread.
+ *
+ * Days from the end and n-th weekdays are kept beside the plain bits of
+ * their field (SpecCalendar); nexttime.c turns them into days per month.
  *
  *-------------------------------------------------------------------------
  */
@@ -118,12 +126,15 @@ spec_calendar_clear_field(SpecCalendar *cal, SpecField field)
 			break;
 		case SPEC_DAY_OF_MONTH:
 			cal->day_of_month = 0;
+			cal->day_of_month_last = 0;
 			break;
 		case SPEC_MONTH:
 			cal->month = 0;
 			break;
 		case SPEC_DAY_OF_WEEK:
 			cal->day_of_week = 0;
+			memset(cal->weekday_nth, 0, sizeof(cal->weekday_nth));
+			memset(cal->weekday_last, 0, sizeof(cal->weekday_last));
 			break;
 		case SPEC_YEAR:
 			cal->year[0] = cal->year[1] = 0;
@@ -172,6 +183,37 @@ out_of_range(SpecError *err, SpecField field, int position, long v)
 					  spec_field_names[field]);
 }
 
+static bool
+in_bounds(SpecField field, long v)
+{
+	return v >= spec_field_min[field] && v <= spec_field_max[field];
+}
+
+/* A value of a range (not of field syntax) outside the documented bounds. */
+static bool
+range_bounds_error(SpecError *err, SpecField field, long v)
+{
+	if (field == SPEC_DAY_OF_WEEK && v == 7)
+		return spec_error(err, SPEC_ERR_RANGE, field, 0,
+						  "value 7 out of range 0-6 in the day_of_week field (write Sunday as 0; 7 is Sunday only in cron field syntax)");
+	return spec_error(err, SPEC_ERR_RANGE, field, 0,
+					  "value %ld out of range %d-%d in the %s field",
+					  v, spec_field_min[field], spec_field_max[field],
+					  spec_field_names[field]);
+}
+
+/* Sets the days from the end -31 <= start <= end <= -1, by step. */
+static void
+set_last_range(SpecCalendar *cal, int start, int end, int step)
+{
+	for (int v = start; v <= end; v += step)
+	{
+		cal->day_of_month_last |= UINT32_C(1) << (-v);
+		if (end - v < step)
+			break;
+	}
+}
+
 /* Sets start..end by step; the caller has checked the bounds. */
 static void
 set_range(SpecCalendar *cal, SpecField field, int start, int end, int step)
@@ -195,13 +237,77 @@ spec_calendar_add_range(SpecCalendar *cal, SpecField field,
 						  step, spec_field_names[field]);
 	if (step == 0)
 		step = 1;
+	if (field == SPEC_DAY_OF_MONTH && start < 0)
+	{
+		/* days from the end: -31..-1, never mixed with 1..31 */
+		if (start < -31)
+			return spec_error(err, SPEC_ERR_RANGE, field, 0,
+							  "value %d out of range 1-31 or -31 to -1 in the day_of_month field",
+							  start);
+		if (end > -1)
+		{
+			if (end > 0)
+				return spec_error(err, SPEC_ERR_RANGE, field, 0,
+								  "range %d to %d mixes days from the end and from the start in the day_of_month field",
+								  start, end);
+			if (end < start || end == 0)
+				end = start;
+		}
+		if (end < -31)
+			return spec_error(err, SPEC_ERR_RANGE, field, 0,
+							  "value %d out of range 1-31 or -31 to -1 in the day_of_month field",
+							  end);
+		if (end < start)
+			end = start;
+		set_last_range(cal, start, end, step);
+		return true;
+	}
+
+	/*
+	 * Every given value must be in the field's documented bounds
+	 * (SEMANTICS.md 1.1), the end too, even where a smaller end means "end
+	 * = start"; 7 for Sunday belongs to cron field syntax only.
+	 */
+	if (!in_bounds(field, start))
+		return range_bounds_error(err, field, start);
+	if (end != 0 && !in_bounds(field, end))
+		return range_bounds_error(err, field, end);
 	if (end < start)
 		end = start;
-	if (start < spec_field_min[field] || start > input_max(field))
-		return out_of_range(err, field, 0, start);
-	if (end > input_max(field))
-		return out_of_range(err, field, 0, end);
 	set_range(cal, field, start, end, step);
+	return true;
+}
+
+bool
+spec_calendar_add_nth(SpecCalendar *cal, int start, int end, int step,
+					  int nth, SpecError *err)
+{
+	const SpecField field = SPEC_DAY_OF_WEEK;
+	uint8_t    *set;
+
+	if (nth == 0 || nth > SPEC_MAX_NTH || nth < -SPEC_MAX_NTH)
+		return spec_error(err, SPEC_ERR_RANGE, field, 0,
+						  "nth %d out of range 1-5 or -5 to -1 in the day_of_week field",
+						  nth);
+	if (step < 0)
+		return spec_error(err, SPEC_ERR_RANGE, field, 0,
+						  "step %d must not be negative in the %s field",
+						  step, spec_field_names[field]);
+	if (step == 0)
+		step = 1;
+	if (!in_bounds(field, start))
+		return range_bounds_error(err, field, start);
+	if (end != 0 && !in_bounds(field, end))
+		return range_bounds_error(err, field, end);
+	if (end < start)
+		end = start;
+	set = nth > 0 ? &cal->weekday_nth[nth - 1] : &cal->weekday_last[-nth - 1];
+	for (int v = start; v <= end; v += step)
+	{
+		*set |= (uint8_t) (1u << (v % 7));
+		if (end - v < step)
+			break;
+	}
 	return true;
 }
 
@@ -269,6 +375,9 @@ lex_value(FieldLexer *lx, int *out, SpecError *err)
 		{
 			char		c = (char) toupper((unsigned char) *lx->p);
 
+			/* "5L": lex_element reads the L */
+			if (c == 'L' && lx->field == SPEC_DAY_OF_WEEK)
+				goto number_done;
 			if (c == 'L' || c == 'W')
 				return spec_error(err, SPEC_ERR_UNSUPPORTED, lx->field,
 								  lex_pos(lx, lx->p),
@@ -279,6 +388,7 @@ lex_value(FieldLexer *lx, int *out, SpecError *err)
 							  "unexpected character \"%c\" in the %s field",
 							  *lx->p, fname);
 		}
+number_done:
 		if (v < spec_field_min[lx->field] || v > input_max(lx->field))
 			return out_of_range(err, lx->field, lex_pos(lx, start), v);
 		*out = (int) v;
@@ -299,9 +409,28 @@ lex_value(FieldLexer *lx, int *out, SpecError *err)
 				v += 1;
 		}
 		else if (lx->field == SPEC_DAY_OF_WEEK)
+		{
 			v = lookup_name(start, len, day_names, 7, 2);
+			/* "FRIL": no day name has an L, so this is "FRI" then "L" */
+			if (v < 0 && len >= 3 && toupper((unsigned char) start[len - 1]) == 'L')
+			{
+				v = lookup_name(start, len - 1, day_names, 7, 2);
+				if (v >= 0)
+					lx->p--;
+			}
+		}
 		if (v >= 0)
 			return (*out = v), true;
+		if (len == 1 && lx->field == SPEC_DAY_OF_WEEK &&
+			toupper((unsigned char) *start) == 'L')
+			return spec_error(err, SPEC_ERR_SYNTAX, lx->field,
+							  lex_pos(lx, start),
+							  "\"L\" needs a weekday before it in the day_of_week field, as in \"5L\" (the last Friday)");
+		if (len == 1 && lx->field == SPEC_DAY_OF_MONTH &&
+			toupper((unsigned char) *start) == 'L')
+			return spec_error(err, SPEC_ERR_SYNTAX, lx->field,
+							  lex_pos(lx, start),
+							  "\"L\" cannot be part of a range or take a step in the day_of_month field");
 		if (len == 1 || (len == 2 && strncmp(start, "LW", 2) == 0))
 		{
 			char		c = (char) toupper((unsigned char) *start);
@@ -336,9 +465,11 @@ lex_value(FieldLexer *lx, int *out, SpecError *err)
 							  *lx->p, fname);
 	}
 	if (*lx->p == '#')
-		return spec_error(err, SPEC_ERR_UNSUPPORTED, lx->field,
+		return spec_error(err, SPEC_ERR_SYNTAX, lx->field,
 						  lex_pos(lx, lx->p),
-						  "nth weekday (#) is not supported");
+						  lx->field == SPEC_DAY_OF_WEEK ?
+						  "\"#\" needs a weekday before it in the day_of_week field, as in \"1#3\" (the third Monday)" :
+						  "\"#\" (the n-th weekday) is only allowed in the day_of_week field");
 	return spec_error(err, SPEC_ERR_UNSUPPORTED, lx->field, lex_pos(lx, lx->p),
 					  "\"?\" is not supported in the %s field", fname);
 }
@@ -377,6 +508,55 @@ lex_step(FieldLexer *lx, int *step, SpecError *err)
 	return true;
 }
 
+/*
+ * The rest of a day_of_week element "dL" or "d#n", lx->p at the L or '#';
+ * weekday d was read (7 = Sunday).
+ */
+static bool
+lex_nth(FieldLexer *lx, SpecCalendar *cal, int weekday, const char *elem,
+		SpecError *err)
+{
+	const char *fname = spec_field_names[lx->field];
+	const char *at = lx->p;
+	int			wd = weekday % 7;
+
+	if (*lx->p != '#')
+	{
+		lx->p++;
+		if (lx->p < lx->end && *lx->p != ',')
+			return spec_error(err, SPEC_ERR_SYNTAX, lx->field,
+							  lex_pos(lx, lx->p),
+							  "unexpected character \"%c\" after \"%.*s\" in the %s field",
+							  *lx->p, (int) (lx->p - elem), elem, fname);
+		cal->weekday_last[0] |= (uint8_t) (1u << wd);
+		return true;
+	}
+	lx->p++;
+	{
+		const char *num = lx->p;
+		long		n = 0;
+
+		while (lx->p < lx->end && isdigit((unsigned char) *lx->p))
+		{
+			if (n < 100000)
+				n = n * 10 + (*lx->p - '0');
+			lx->p++;
+		}
+		if (lx->p == num || (lx->p < lx->end && *lx->p != ','))
+			return spec_error(err, SPEC_ERR_SYNTAX, lx->field,
+							  lex_pos(lx, at),
+							  "\"#\" must be followed by a number 1-5 in the %s field",
+							  fname);
+		if (n < 1 || n > SPEC_MAX_NTH)
+			return spec_error(err, SPEC_ERR_RANGE, lx->field,
+							  lex_pos(lx, num),
+							  "value %ld out of range 1-5 after \"#\" in the %s field",
+							  n, fname);
+		cal->weekday_nth[n - 1] |= (uint8_t) (1u << wd);
+	}
+	return true;
+}
+
 /* One list element: "*", "*\/y", "x", "x-z", "x-z/y" or "x/y". */
 static bool
 lex_element(FieldLexer *lx, SpecCalendar *cal, SpecError *err)
@@ -389,6 +569,46 @@ lex_element(FieldLexer *lx, SpecCalendar *cal, SpecError *err)
 	bool		star = false;
 	bool		has_range = false;
 
+	if (lx->field == SPEC_DAY_OF_MONTH && lx->p < lx->end &&
+		toupper((unsigned char) *lx->p) == 'L')
+	{
+		const char *q = lx->p + 1;
+
+		if (q >= lx->end || *q == ',')
+		{
+			/* "L": the last day */
+			cal->day_of_month_last |= UINT32_C(1) << 1;
+			lx->p = q;
+			return true;
+		}
+		if (*q == '-' && q + 1 < lx->end && isdigit((unsigned char) q[1]))
+		{
+			/* "L-n": n days before the last day */
+			const char *num = q + 1;
+			long		n = 0;
+
+			for (q = num; q < lx->end && isdigit((unsigned char) *q); q++)
+				if (n < 100000)
+					n = n * 10 + (*q - '0');
+			if (q < lx->end && *q != ',')
+				return spec_error(err, SPEC_ERR_SYNTAX, lx->field,
+								  lex_pos(lx, q),
+								  "unexpected character \"%c\" after \"L-%ld\" in the %s field",
+								  *q, n, fname);
+			if (n > 30)
+				return spec_error(err, SPEC_ERR_RANGE, lx->field,
+								  lex_pos(lx, num),
+								  "value %ld out of range 0-30 after \"L-\" in the %s field",
+								  n, fname);
+			cal->day_of_month_last |= UINT32_C(1) << (n + 1);
+			lx->p = q;
+			return true;
+		}
+		if (toupper((unsigned char) *q) != 'W')
+			return spec_error(err, SPEC_ERR_SYNTAX, lx->field, lex_pos(lx, lx->p),
+							  "\"L\" cannot be part of a range or take a step in the day_of_month field");
+		/* "LW": lex_value refuses it by name */
+	}
 	if (lx->p < lx->end && *lx->p == '*')
 	{
 		lx->p++;
@@ -401,6 +621,9 @@ lex_element(FieldLexer *lx, SpecCalendar *cal, SpecError *err)
 		if (!lex_value(lx, &start, err))
 			return false;
 		end = start;
+		if (lx->field == SPEC_DAY_OF_WEEK && lx->p < lx->end &&
+			(toupper((unsigned char) *lx->p) == 'L' || *lx->p == '#'))
+			return lex_nth(lx, cal, start, elem, err);
 	}
 	if (!star && lx->p < lx->end && *lx->p == '-')
 	{
@@ -448,10 +671,15 @@ lex_element(FieldLexer *lx, SpecCalendar *cal, SpecError *err)
 							  "more than one \"-\" in an element of the %s field",
 							  fname);
 	}
-	if (lx->p < lx->end && *lx->p == '#')
-		return spec_error(err, SPEC_ERR_UNSUPPORTED, lx->field,
+	if (lx->p < lx->end &&
+		(*lx->p == '#' || (lx->field == SPEC_DAY_OF_WEEK &&
+						   toupper((unsigned char) *lx->p) == 'L')))
+		return spec_error(err, SPEC_ERR_SYNTAX, lx->field,
 						  lex_pos(lx, lx->p),
-						  "nth weekday (#) is not supported");
+						  lx->field == SPEC_DAY_OF_WEEK ?
+						  "\"%c\" takes a single weekday, not a range or a step, in the day_of_week field" :
+						  "\"%c\" (the n-th weekday) is only allowed in the day_of_week field",
+						  *lx->p);
 	if (lx->p < lx->end && *lx->p != ',')
 		return spec_error(err, SPEC_ERR_SYNTAX, lx->field, lex_pos(lx, lx->p),
 						  "unexpected character \"%c\" in the %s field",
@@ -490,6 +718,8 @@ spec_calendar_parse_field(SpecCalendar *cal, SpecField field,
 
 /* ---- normalised ranges ---- */
 
+static int	ranges_of(bool *left, int lo, int hi, SpecRange *out);
+
 int
 spec_calendar_field_ranges(const SpecCalendar *cal, SpecField field,
 						   SpecRange *out)
@@ -497,10 +727,41 @@ spec_calendar_field_ranges(const SpecCalendar *cal, SpecField field,
 	int			lo = spec_field_min[field];
 	int			hi = spec_field_max[field];
 	bool		left[SPEC_MAX_YEAR - SPEC_MIN_YEAR + 1];
-	int			n = 0;
 
 	for (int v = lo; v <= hi; v++)
 		left[v - lo] = spec_calendar_field_has(cal, field, v);
+	return ranges_of(left, lo, hi, out);
+}
+
+int
+spec_calendar_last_day_ranges(const SpecCalendar *cal, SpecRange *out)
+{
+	bool		left[31];
+
+	for (int v = -31; v <= -1; v++)
+		left[v + 31] = (cal->day_of_month_last >> (-v)) & 1;
+	return ranges_of(left, -31, -1, out);
+}
+
+int
+spec_calendar_nth_ranges(const SpecCalendar *cal, int nth, SpecRange *out)
+{
+	bool		left[7];
+	uint8_t		bits;
+
+	if (nth == 0 || nth > SPEC_MAX_NTH || nth < -SPEC_MAX_NTH)
+		return 0;
+	bits = nth > 0 ? cal->weekday_nth[nth - 1] : cal->weekday_last[-nth - 1];
+	for (int v = 0; v <= 6; v++)
+		left[v] = (bits >> v) & 1;
+	return ranges_of(left, 0, 6, out);
+}
+
+/* Consumes left[] (indexed from lo): the shortest deterministic ranges. */
+static int
+ranges_of(bool *left, int lo, int hi, SpecRange *out)
+{
+	int			n = 0;
 
 	for (int v = lo; v <= hi; v++)
 	{

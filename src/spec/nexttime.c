@@ -16,7 +16,10 @@
  *	- a fall-back overlap is a range of wall-clock times that two adjacent
  *	  segments both cover, so times in it fire once in each.
  *
- * That holds east and west of UTC and for 30-minute shifts alike.  Between
+ * That holds east and west of UTC and for 30-minute shifts alike.  A
+ * spec's DST policy (SpecDst) changes that on purpose: next_valid fires a
+ * gap's wall times at the transition, first/second drop one pass of a
+ * repeated wall time (spec_calendar_next_dst).  Between
  * segments the search jumps straight to the first wall-clock match (minus
  * the largest possible offset) instead of walking every DST transition, so
  * a match decades away costs a handful of lookups.
@@ -98,29 +101,94 @@ next_year(const SpecCalendar *cal, int y)
 	return b >= 0 ? SPEC_MIN_YEAR + 64 + b : -1;
 }
 
-/* The days (bits 1-31) of year y, month m that match both day fields. */
+/* Does the calendar have days from the end or n-th weekdays? */
+static inline bool
+has_relative_days(const SpecCalendar *cal)
+{
+	uint8_t		any = 0;
+
+	for (int n = 0; n < SPEC_MAX_NTH; n++)
+		any |= cal->weekday_nth[n] | cal->weekday_last[n];
+	return cal->day_of_month_last != 0 || any != 0;
+}
+
+/* Weekday set "wd" rotated so that bit k says whether weekday (fd + k) % 7 is in it. */
+static inline uint32_t
+rotate_week(uint32_t wd, int fd)
+{
+	return ((wd >> fd) | (wd << (7 - fd))) & 0x7f;
+}
+
+/*
+ * The days (bits 1-31) of year y, month m that match both day fields.  The
+ * relative forms become days here, once per month searched: day k from the
+ * end is day dim + 1 - k; the n-th weekday d lies in days 7n-6..7n, the
+ * n-th to last in days dim-7n+1..dim-7n+7.
+ */
 static uint32_t
 day_mask(const SpecCalendar *cal, int y, int m)
 {
 	int			dim = spec_days_in_month(y, m);
 	int			fd = spec_weekday(spec_days_from_civil(y, m, 1));
-	uint32_t	dow = cal->day_of_week;
+	uint32_t	dom = cal->day_of_month;
 	uint32_t	r,
 				w;
 
 	/* bit k of r: does day k+1 (weekday (fd + k) % 7) match? */
-	r = ((dow >> fd) | (dow << (7 - fd))) & 0x7f;
+	r = rotate_week(cal->day_of_week, fd);
 	w = (r | r << 7 | r << 14 | r << 21 | r << 28) << 1;
-	w = cal->day_or ? (cal->day_of_month | w) : (cal->day_of_month & w);
+	if (has_relative_days(cal))
+	{
+		uint32_t	last = cal->day_of_month_last;
+
+		while (last)
+		{
+			int			k = lowest_bit(last);
+
+			last &= last - 1;
+			if (k <= dim)
+				dom |= UINT32_C(1) << (dim + 1 - k);
+		}
+		for (int n = 1; n <= SPEC_MAX_NTH; n++)
+		{
+			if (cal->weekday_nth[n - 1])
+			{
+				/* days 7n-6 .. 7n: the first has weekday (fd + 7n - 7) % 7 = fd */
+				uint64_t	b = (uint64_t) rotate_week(cal->weekday_nth[n - 1], fd);
+
+				w |= (uint32_t) ((b << (7 * n - 6)) & 0xfffffffe);
+			}
+			if (cal->weekday_last[n - 1])
+			{
+				int			first = dim - 7 * n + 1;	/* may be < 1 */
+				int			wd1 = ((fd + first - 1) % 7 + 7) % 7;
+				uint64_t	b = (uint64_t) rotate_week(cal->weekday_last[n - 1], wd1);
+
+				/* bit j of b: day first + j */
+				if (first >= 1)
+					w |= (uint32_t) (b << first);
+				else
+					w |= (uint32_t) ((b >> (1 - first)) << 1);
+			}
+		}
+	}
+	w = cal->day_or ? (dom | w) : (dom & w);
 	return w & (((UINT32_C(1) << dim) - 1) << 1);
 }
 
 static bool
 calendar_empty(const SpecCalendar *cal)
 {
-	bool		no_days = cal->day_or ?
-		(!cal->day_of_month && !cal->day_of_week) :
-		(!cal->day_of_month || !cal->day_of_week);
+	uint8_t		nth = 0;
+	bool		no_dom,
+				no_dow,
+				no_days;
+
+	for (int n = 0; n < SPEC_MAX_NTH; n++)
+		nth |= cal->weekday_nth[n] | cal->weekday_last[n];
+	no_dom = !cal->day_of_month && !cal->day_of_month_last;
+	no_dow = !cal->day_of_week && !nth;
+	no_days = cal->day_or ? (no_dom && no_dow) : (no_dom || no_dow);
 
 	return !cal->second || !cal->minute || !cal->hour || no_days ||
 		!cal->month || !(cal->year[0] | cal->year[1]);
@@ -255,15 +323,47 @@ zone_lookup(const SpecTz *tz, spec_time t, int32_t *off, spec_time *change,
 	return true;
 }
 
-SpecNextStatus
-spec_calendar_next(const SpecCalendar *cal, const SpecTz *tz, spec_time after,
-				   spec_time *next, SpecError *err)
+/*
+ * The first instant after "after" that the calendar matches, the DST
+ * policy for repeated times aside.  With next_valid, a wall-clock match in
+ * a spring-forward gap [change + off, change + next offset) fires at
+ * "change", the first instant after the gap.
+ */
+static SpecNextStatus
+calendar_next_segments(const SpecCalendar *cal, const SpecTz *tz,
+					   bool next_valid, spec_time after, spec_time *next,
+					   SpecError *err)
 {
 	spec_time	from;
 
 	if (calendar_empty(cal) || after >= LOCAL_LIMIT + MAX_UTC_OFFSET)
 		return SPEC_NEXT_NONE;
 	from = (after < EARLIEST ? EARLIEST : after) + 1;
+
+	if (next_valid && tz != NULL && tz->lookup != NULL)
+	{
+		int32_t		before_off,
+					off;
+		spec_time	change,
+					change2;
+		int64_t		match;
+
+		/* a gap that ends exactly at "from" fires at from */
+		if (!zone_lookup(tz, from - 1, &before_off, &change, err))
+			return SPEC_NEXT_ERROR;
+		if (change == from)
+		{
+			if (!zone_lookup(tz, from, &off, &change2, err))
+				return SPEC_NEXT_ERROR;
+			if (off > before_off &&
+				civil_search(cal, from + before_off, &match) &&
+				match < from + off)
+			{
+				*next = from;
+				return SPEC_NEXT_FOUND;
+			}
+		}
+	}
 
 	for (;;)
 	{
@@ -280,6 +380,29 @@ spec_calendar_next(const SpecCalendar *cal, const SpecTz *tz, spec_time after,
 			*next = match - off;
 			return SPEC_NEXT_FOUND;
 		}
+		if (change == SPEC_TIME_MAX)
+			return SPEC_NEXT_NONE;
+
+		/*
+		 * The first match at or after this segment's wall clock lies beyond
+		 * its end: if it falls in the gap the next segment opens, it fires
+		 * at the transition (the jumps below never pass over a gap holding
+		 * a match: such a gap's wall times lie between from + off and
+		 * "match", where nothing matches).
+		 */
+		if (next_valid && found)
+		{
+			int32_t		off2;
+			spec_time	change2;
+
+			if (!zone_lookup(tz, change, &off2, &change2, err))
+				return SPEC_NEXT_ERROR;
+			if (off2 > off && match < change + off2)
+			{
+				*next = change;
+				return SPEC_NEXT_FOUND;
+			}
+		}
 
 		/*
 		 * No match before this segment ends.  A later instant u can only
@@ -289,8 +412,6 @@ spec_calendar_next(const SpecCalendar *cal, const SpecTz *tz, spec_time after,
 		 * search the segments there one by one.  Past that, u >= match -
 		 * its offset >= match - MAX_UTC_OFFSET.
 		 */
-		if (change == SPEC_TIME_MAX)
-			return SPEC_NEXT_NONE;
 		if (change < from + 2 * MAX_UTC_OFFSET)
 			from = change;
 		else if (!found)
@@ -302,12 +423,168 @@ spec_calendar_next(const SpecCalendar *cal, const SpecTz *tz, spec_time after,
 	}
 }
 
+/*
+ * The other instants showing the wall clock of t (offset off): whether one
+ * is earlier or later, and for each the last instant of t's stretch of
+ * repeated wall times that it also covers, where a search that drops t can
+ * resume.  Only segments within 2 * MAX_UTC_OFFSET of t can hold one.
+ */
+typedef struct RepeatInfo
+{
+	bool		earlier;
+	bool		later;
+	spec_time	earlier_resume;
+	spec_time	later_resume;
+} RepeatInfo;
+
+static bool
+repeat_info(const SpecTz *tz, spec_time t, int32_t off, RepeatInfo *ri,
+			SpecError *err)
+{
+	int64_t		wall = t + off;
+	int32_t		o;
+	spec_time	change_t,
+				s,
+				e;
+
+	ri->earlier = ri->later = false;
+	if (tz == NULL || tz->lookup == NULL)
+		return true;
+	if (!zone_lookup(tz, t, &o, &change_t, err))
+		return false;
+	s = t - 2 * MAX_UTC_OFFSET;
+	/* at most a few segments: no zone changes more than daily */
+	for (int i = 0; i < 64 && s <= t + 2 * MAX_UTC_OFFSET; i++)
+	{
+		spec_time	u;
+
+		if (!zone_lookup(tz, s, &o, &e, err))
+			return false;
+		u = wall - o;
+		if (u != t && u >= s && u < e)
+		{
+			/* t's instants whose wall clock this segment also shows end at */
+			spec_time	stop = e + o - off;
+
+			if (stop > change_t)
+				stop = change_t;
+			if (u < t)
+			{
+				ri->earlier = true;
+				ri->earlier_resume = stop - 1;
+			}
+			else if (!ri->later)
+			{
+				ri->later = true;
+				ri->later_resume = stop - 1;
+			}
+		}
+		if (e == SPEC_TIME_MAX)
+			break;
+		s = e;
+	}
+	return true;
+}
+
+SpecNextStatus
+spec_calendar_next_dst(const SpecCalendar *cal, const SpecTz *tz,
+					   const SpecDst *dst, spec_time after, spec_time *next,
+					   SpecError *err)
+{
+	bool		next_valid = dst != NULL &&
+		dst->skipped == SPEC_DST_SKIPPED_NEXT_VALID;
+	SpecDstRepeated repeated = dst ? dst->repeated : SPEC_DST_REPEATED_BOTH;
+
+	/* each drop passes a whole stretch of repeated times: a few per year */
+	for (int drops = 0; drops < 10000; drops++)
+	{
+		SpecNextStatus st;
+		spec_time	t;
+		int32_t		off;
+		spec_time	change;
+		RepeatInfo	ri;
+
+		st = calendar_next_segments(cal, tz, next_valid, after, &t, err);
+		if (st != SPEC_NEXT_FOUND || repeated == SPEC_DST_REPEATED_BOTH ||
+			tz == NULL || tz->lookup == NULL)
+		{
+			if (st == SPEC_NEXT_FOUND)
+				*next = t;
+			return st;
+		}
+		if (!zone_lookup(tz, t, &off, &change, err) ||
+			!repeat_info(tz, t, off, &ri, err))
+			return SPEC_NEXT_ERROR;
+		if (repeated == SPEC_DST_REPEATED_FIRST && ri.earlier)
+			after = ri.earlier_resume;
+		else if (repeated == SPEC_DST_REPEATED_SECOND && ri.later)
+			after = ri.later_resume;
+		else
+		{
+			*next = t;
+			return SPEC_NEXT_FOUND;
+		}
+	}
+	spec_error(err, SPEC_ERR_EXCLUSIONS, -1, 0,
+			   "too many exclusions: the DST policy dropped more than 10000 consecutive times");
+	return SPEC_NEXT_ERROR;
+}
+
+SpecNextStatus
+spec_calendar_next(const SpecCalendar *cal, const SpecTz *tz, spec_time after,
+				   spec_time *next, SpecError *err)
+{
+	return calendar_next_segments(cal, tz, false, after, next, err);
+}
+
+bool
+spec_dst_note(const SpecTz *tz, spec_time t, int32_t *utc_offset,
+			  SpecDstNote *note, int64_t *gap_start)
+{
+	int32_t		before;
+	spec_time	change;
+	RepeatInfo	ri;
+
+	*note = SPEC_DST_NOTE_NONE;
+	*gap_start = 0;
+	if (!zone_lookup(tz, t, utc_offset, &change, NULL))
+		return false;
+	if (tz == NULL || tz->lookup == NULL)
+		return true;
+	if (!repeat_info(tz, t, *utc_offset, &ri, NULL))
+		return false;
+	if (ri.earlier)
+		*note = SPEC_DST_NOTE_SECOND_PASS;
+	else if (ri.later)
+		*note = SPEC_DST_NOTE_FIRST_PASS;
+	else
+	{
+		if (!zone_lookup(tz, t - 1, &before, &change, NULL))
+			return false;
+		if (change == t && *utc_offset > before)
+		{
+			*note = SPEC_DST_NOTE_AFTER_GAP;
+			*gap_start = t + before;
+		}
+	}
+	return true;
+}
+
 /* Does the calendar match wall-clock time c, whose weekday is wd? */
 static bool
 civil_matches(const SpecCalendar *cal, const SpecCivil *c, int wd)
 {
 	bool		dom = (cal->day_of_month >> c->day) & 1;
 	bool		dow = (cal->day_of_week >> wd) & 1;
+
+	if (has_relative_days(cal))
+	{
+		int			dim = spec_days_in_month(c->year, c->month);
+
+		dom = dom || ((cal->day_of_month_last >> (dim + 1 - c->day)) & 1);
+		dow = dow || ((cal->weekday_nth[(c->day - 1) / 7] >> wd) & 1) ||
+			((cal->weekday_last[(dim - c->day) / 7] >> wd) & 1);
+	}
 
 	if (c->year < SPEC_MIN_YEAR ? !year_any(cal) :
 		!spec_calendar_field_has(cal, SPEC_YEAR, c->year))
@@ -381,6 +658,9 @@ spec_next(const Spec *spec, spec_time after, spec_time *next, SpecError *err)
 {
 	spec_time	from = after < EARLIEST ? EARLIEST : after;
 	int			excluded = 0;
+	int64_t		work = 0;
+	const int64_t per_candidate = (int64_t) spec->ncalendars +
+		spec->nintervals + spec->nskip + 1;
 
 	if (spec->start_at != SPEC_TIME_MIN && spec->start_at - 1 > from)
 		from = spec->start_at - 1;
@@ -394,8 +674,8 @@ spec_next(const Spec *spec, spec_time after, spec_time *next, SpecError *err)
 		{
 			spec_time	t;
 
-			switch (spec_calendar_next(&spec->calendars[i], &spec->tz, from,
-									   &t, err))
+			switch (spec_calendar_next_dst(&spec->calendars[i], &spec->tz,
+										   &spec->dst, from, &t, err))
 			{
 				case SPEC_NEXT_ERROR:
 					return SPEC_NEXT_ERROR;
@@ -451,6 +731,15 @@ spec_next(const Spec *spec, spec_time after, spec_time *next, SpecError *err)
 			spec_error(err, SPEC_ERR_EXCLUSIONS, -1, 0,
 					   "too many exclusions: skip calendars matched more than %d consecutive times",
 					   SPEC_MAX_EXCLUSIONS);
+			return SPEC_NEXT_ERROR;
+		}
+		/* bound the work, not only the count: big specs pay per candidate */
+		work += per_candidate;
+		if (work > SPEC_MAX_WORK)
+		{
+			spec_error(err, SPEC_ERR_EXCLUSIONS, -1, 0,
+					   "too many exclusions: skip calendars matched %d consecutive times, the most a spec of %lld parts may search in one call",
+					   excluded, (long long) (per_candidate - 1));
 			return SPEC_NEXT_ERROR;
 		}
 	}

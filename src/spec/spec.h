@@ -40,6 +40,14 @@ typedef int64_t spec_time;
 #define SPEC_COMMENT_MAX	200		/* bytes, without the terminator */
 #define SPEC_TZ_NAME_MAX	255		/* as PostgreSQL's TZ_STRLEN_MAX */
 #define SPEC_MAX_EXCLUSIONS 100000	/* skip matches tolerated per next() */
+/*
+ * Work tolerated per next(): each candidate costs one unit per calendar,
+ * interval and skip calendar of the spec (the searches and tests it takes).
+ * 500,000 units are at most a few tens of milliseconds; a spec of up to
+ * four parts still gets its SPEC_MAX_EXCLUSIONS, one of 2,000 parts 250
+ * skips in a row.
+ */
+#define SPEC_MAX_WORK		500000
 
 /* Calendar fields, in the order of a 7-field cron expression's columns. */
 typedef enum SpecField
@@ -65,7 +73,7 @@ typedef enum SpecErrorCode
 	SPEC_OK = 0,
 	SPEC_ERR_SYNTAX,			/* malformed text */
 	SPEC_ERR_RANGE,				/* value outside the field's bounds */
-	SPEC_ERR_UNSUPPORTED,		/* valid elsewhere, refused here (L, W, #) */
+	SPEC_ERR_UNSUPPORTED,		/* valid elsewhere, refused here (W, ?, H) */
 	SPEC_ERR_TIME_ZONE,			/* unknown or conflicting zone */
 	SPEC_ERR_EXCLUSIONS,		/* skip calendars excluded too much */
 	SPEC_ERR_LIMIT				/* input too large */
@@ -91,6 +99,8 @@ typedef struct SpecError
  * day_of_week combine with AND unless day_or is set (standard cron's rule,
  * used only for workflow cron_schedule).
  */
+#define SPEC_MAX_NTH		5	/* a weekday occurs at most 5 times a month */
+
 typedef struct SpecCalendar
 {
 	uint64_t	second;			/* bits 0-59 */
@@ -100,6 +110,19 @@ typedef struct SpecCalendar
 	uint16_t	month;			/* bits 1-12 */
 	uint8_t		day_of_week;	/* bits 0-6, 0 = Sunday */
 	bool		day_or;			/* cron OR rule for day_of_month/day_of_week */
+
+	/*
+	 * Days counted from the end of the month and n-th weekdays, which belong
+	 * to the day_of_month and day_of_week fields respectively (a day matches
+	 * day_of_month when it is in day_of_month or in day_of_month_last, and
+	 * so on).  Bit k (1-31) of day_of_month_last: the k-th day from the end
+	 * (1 = the last day, cron "L"; JSON -k).  Bit d of weekday_nth[n - 1]:
+	 * the n-th weekday d of the month (cron "d#n"); of weekday_last[n - 1]:
+	 * the n-th to last one (cron "dL" for n = 1; JSON nth -n).
+	 */
+	uint32_t	day_of_month_last;
+	uint8_t		weekday_nth[SPEC_MAX_NTH];
+	uint8_t		weekday_last[SPEC_MAX_NTH];
 	uint64_t	year[2];		/* bit n = year 2000 + n, up to 2100 */
 	char		comment[SPEC_COMMENT_MAX + 1];
 } SpecCalendar;
@@ -127,6 +150,35 @@ typedef struct SpecTz
 } SpecTz;
 
 /*
+ * What calendars do at a DST transition (intervals are UTC and never see
+ * one).  The zero value is SEMANTICS.md 1.6: a wall-clock time that occurs
+ * twice fires twice, one that does not exist does not fire.
+ *
+ * repeated: FIRST keeps only the earliest instant showing a repeated wall
+ * time, SECOND only the latest.  skipped: NEXT_VALID fires a wall time that
+ * falls in a gap at the first instant after the gap (the transition itself;
+ * several such times in one gap collapse into that one instant).
+ */
+typedef enum SpecDstRepeated
+{
+	SPEC_DST_REPEATED_BOTH = 0,
+	SPEC_DST_REPEATED_FIRST,
+	SPEC_DST_REPEATED_SECOND
+} SpecDstRepeated;
+
+typedef enum SpecDstSkipped
+{
+	SPEC_DST_SKIPPED_SKIP = 0,
+	SPEC_DST_SKIPPED_NEXT_VALID
+} SpecDstSkipped;
+
+typedef struct SpecDst
+{
+	SpecDstRepeated repeated;
+	SpecDstSkipped skipped;
+} SpecDst;
+
+/*
  * A whole spec.  The arrays belong to the caller and must outlive the Spec.
  * start_at and end_at are inclusive; SPEC_TIME_MIN / SPEC_TIME_MAX when
  * unset.
@@ -143,6 +195,7 @@ typedef struct Spec
 	spec_time	end_at;
 	int64_t		jitter_ms;
 	SpecTz		tz;
+	SpecDst		dst;			/* zero: both, skip */
 } Spec;
 
 /* ---- calendar.c: building calendars ---- */
@@ -168,9 +221,21 @@ extern bool spec_calendar_add_range(SpecCalendar *cal, SpecField field,
 									SpecError *err);
 
 /*
+ * Day ranges counted from the end of the month: day_of_month -31..-1
+ * (start and end both negative; -1 = the last day).  add_range takes them
+ * in the day_of_month field.  spec_calendar_add_nth adds the n-th weekdays
+ * start..end (by step) of day_of_week, nth 1..5 or -5..-1 (-1 = the last).
+ */
+extern bool spec_calendar_add_nth(SpecCalendar *cal, int start, int end,
+								  int step, int nth, SpecError *err);
+
+/*
  * Replaces one field with the values of a string in cron field syntax
  * ("*", "mon-fri", "*\/15", "1,15", "5-7" in day_of_week = Fri-Sun).
- * Error positions are 1-based within str, plus pos_base.
+ * day_of_month also takes "L" (the last day) and "L-n" (n days before it);
+ * day_of_week "dL" / "DDDL" (the last weekday d of the month) and "d#n" /
+ * "DDD#n" (the n-th, 1-5).  Error positions are 1-based within str, plus
+ * pos_base.
  */
 extern bool spec_calendar_parse_field(SpecCalendar *cal, SpecField field,
 									  const char *str, size_t len,
@@ -198,6 +263,12 @@ typedef struct SpecRange
 #define SPEC_MAX_RANGES 128
 extern int	spec_calendar_field_ranges(const SpecCalendar *cal, SpecField field,
 									   SpecRange *out);
+/* The same for the days counted from the end (negative, ascending). */
+extern int	spec_calendar_last_day_ranges(const SpecCalendar *cal,
+										  SpecRange *out);
+/* The same for the weekdays of one nth (1..5, -5..-1). */
+extern int	spec_calendar_nth_ranges(const SpecCalendar *cal, int nth,
+									 SpecRange *out);
 
 /* ---- cron.c: cron expressions ---- */
 
@@ -296,9 +367,35 @@ extern SpecNextStatus spec_calendar_next(const SpecCalendar *cal,
 										 const SpecTz *tz, spec_time after,
 										 spec_time *next, SpecError *err);
 
+/* The same under a DST policy (spec_calendar_next = the zero policy). */
+extern SpecNextStatus spec_calendar_next_dst(const SpecCalendar *cal,
+											 const SpecTz *tz,
+											 const SpecDst *dst,
+											 spec_time after, spec_time *next,
+											 SpecError *err);
+
 /* Does the calendar match instant t (on the zone's wall clock)? */
 extern bool spec_calendar_matches(const SpecCalendar *cal, const SpecTz *tz,
 								  spec_time t);
+
+/*
+ * Where instant t stands in its zone's DST transitions, for explanations:
+ * the wall clock it shows occurs once (NONE), is the earlier (FIRST_PASS) or
+ * a later (SECOND_PASS) occurrence of a repeated wall time, or t is the
+ * first instant after a gap (AFTER_GAP; then *gap_start is the first wall
+ * clock second, as wall-clock seconds since the epoch, that did not exist).
+ * *utc_offset is the offset at t.  False when the zone fails.
+ */
+typedef enum SpecDstNote
+{
+	SPEC_DST_NOTE_NONE,
+	SPEC_DST_NOTE_FIRST_PASS,
+	SPEC_DST_NOTE_SECOND_PASS,
+	SPEC_DST_NOTE_AFTER_GAP
+} SpecDstNote;
+
+extern bool spec_dst_note(const SpecTz *tz, spec_time t, int32_t *utc_offset,
+						  SpecDstNote *note, int64_t *gap_start);
 
 /* ---- jitter.c ---- */
 

@@ -24,6 +24,10 @@
  *					triples (spec_calendar_add_range, as the JSON glue does)
  *		=every offset	an interval in seconds, as JSON gives it (checked with
  *					spec_interval_check first)
+ *		#N s e st ...	n-th weekdays of the newest calendar (spec_calendar_
+ *					add_nth; N = 1..5, or -1..-5 from the end)
+ *		&RS			the DST policy: R = b(oth), f(irst), s(econd) for repeated
+ *					wall times, S = s(kip), n(ext valid) for skipped ones
  *		anything else: a cron string (calendar or @every interval)
  *
  * Every result of a parser is checked (no bits outside a field's bounds,
@@ -103,6 +107,7 @@ typedef struct FuzzCtx
 	SpecTz		tz;
 	bool		custom_zone;	/* zone from fuzzed TZif bytes */
 	int			cron_flags;
+	SpecDst		dst;
 	uint64_t	rng;
 } FuzzCtx;
 
@@ -245,6 +250,15 @@ check_zone(const SpecTz *tz, spec_time t)
 
 /* ---- calendars ---- */
 
+static bool
+relative_bits_ok(const SpecCalendar *c)
+{
+	for (int n = 0; n < SPEC_MAX_NTH; n++)
+		if ((c->weekday_nth[n] | c->weekday_last[n]) >> 7)
+			return false;
+	return true;
+}
+
 /* No bit outside a field's bounds. */
 static bool
 calendar_bits_ok(const SpecCalendar *c)
@@ -252,7 +266,8 @@ calendar_bits_ok(const SpecCalendar *c)
 	return (c->second >> 60) == 0 && (c->minute >> 60) == 0 &&
 		(c->hour >> 24) == 0 && (c->day_of_month & 1) == 0 &&
 		(c->month & ~0x1ffe) == 0 && (c->day_of_week >> 7) == 0 &&
-		(c->year[1] >> (SPEC_MAX_YEAR - SPEC_MIN_YEAR + 1 - 64)) == 0;
+		(c->year[1] >> (SPEC_MAX_YEAR - SPEC_MIN_YEAR + 1 - 64)) == 0 &&
+		(c->day_of_month_last & 1) == 0 && relative_bits_ok(c);
 }
 
 static bool
@@ -267,11 +282,14 @@ field_equal(const SpecCalendar *a, const SpecCalendar *b, SpecField f)
 		case SPEC_HOUR:
 			return a->hour == b->hour;
 		case SPEC_DAY_OF_MONTH:
-			return a->day_of_month == b->day_of_month;
+			return a->day_of_month == b->day_of_month &&
+				a->day_of_month_last == b->day_of_month_last;
 		case SPEC_MONTH:
 			return a->month == b->month;
 		case SPEC_DAY_OF_WEEK:
-			return a->day_of_week == b->day_of_week;
+			return a->day_of_week == b->day_of_week &&
+				memcmp(a->weekday_nth, b->weekday_nth, sizeof(a->weekday_nth)) == 0 &&
+				memcmp(a->weekday_last, b->weekday_last, sizeof(a->weekday_last)) == 0;
 		case SPEC_YEAR:
 			return a->year[0] == b->year[0] && a->year[1] == b->year[1];
 		case SPEC_NFIELDS:
@@ -324,6 +342,45 @@ check_calendar(const SpecCalendar *cal, const char *what)
 				  "%s: range {%d, %d, %d} of the %s field refused: %s", what,
 				  out[i].start, out[i].end, out[i].step, spec_field_names[f],
 				  err.message);
+		}
+		/* the relative parts, as validate_spec shows them */
+		if (f == SPEC_DAY_OF_MONTH)
+		{
+			int			m = spec_calendar_last_day_ranges(cal, out);
+
+			for (int i = 0; i < m; i++)
+			{
+				SpecError	err;
+
+				CHECK(out[i].start >= -31 && out[i].end <= -1 &&
+					  out[i].start <= out[i].end && out[i].step >= 1,
+					  "%s: bad last-day range {%d, %d, %d}", what,
+					  out[i].start, out[i].end, out[i].step);
+				CHECK(spec_calendar_add_range(&copy, SPEC_DAY_OF_MONTH,
+											  out[i].start, out[i].end,
+											  out[i].step, &err),
+					  "%s: last-day range refused: %s", what, err.message);
+			}
+		}
+		if (f == SPEC_DAY_OF_WEEK)
+		{
+			for (int nth = -SPEC_MAX_NTH; nth <= SPEC_MAX_NTH; nth++)
+			{
+				int			m = nth == 0 ? 0 : spec_calendar_nth_ranges(cal, nth, out);
+
+				for (int i = 0; i < m; i++)
+				{
+					SpecError	err;
+
+					CHECK(out[i].start >= 0 && out[i].end <= 6 &&
+						  out[i].start <= out[i].end && out[i].step >= 1,
+						  "%s: bad nth %d range {%d, %d, %d}", what, nth,
+						  out[i].start, out[i].end, out[i].step);
+					CHECK(spec_calendar_add_nth(&copy, out[i].start, out[i].end,
+												out[i].step, nth, &err),
+						  "%s: nth range refused: %s", what, err.message);
+				}
+			}
 		}
 		CHECK(field_equal(&copy, cal, (SpecField) f),
 			  "%s: %d ranges of the %s field do not rebuild its bits", what,
@@ -508,7 +565,7 @@ do_ranges(const char *s, size_t len)
 	if (len < 1)
 		return;
 	f = (SpecField) ((unsigned char) (s[0] - '0') % SPEC_NFIELDS);
-	hi = f == SPEC_DAY_OF_WEEK ? 7 : spec_field_max[f];
+	hi = spec_field_max[f];
 	spec_calendar_clear_field(cal, f);
 	for (int k = 0; k < 16 && p < end; k++)
 	{
@@ -529,18 +586,38 @@ do_ranges(const char *s, size_t len)
 		p = read_int(p, end, &st, &fs);
 		if (!fa)
 			break;
-		/* the expectation, worked out from spec.h's description */
+		/*
+		 * The expectation, worked out from spec.h's description: every
+		 * value given within the field's bounds (an end of 0 is "not
+		 * given"), a smaller end means the start; day_of_month also takes
+		 * -31..-1 (days from the end, checked by the rebuild below).
+		 */
+		if (f == SPEC_DAY_OF_MONTH && a < 0)
+		{
+			err_reset(&err);
+			ok = spec_calendar_add_range(cal, f, a, b, st, &err);
+			CHECK(ok == (st >= 0 && a >= -31 && b <= 0 && (b == 0 || b >= -31)),
+				  "add_range(day_of_month, %d, %d, %d) returned %d", a, b, st,
+				  (int) ok);
+			if (!ok)
+			{
+				check_error(&err, 0, "spec_calendar_add_range");
+				*cal = before;
+			}
+			continue;
+		}
 		{
 			int			e = b < a ? a : b;
 			int			step = st == 0 ? 1 : st;
 
-			expect_ok = st >= 0 && a >= spec_field_min[f] && a <= hi && e <= hi;
+			expect_ok = st >= 0 && a >= spec_field_min[f] && a <= hi &&
+				(b == 0 || (b >= spec_field_min[f] && b <= hi));
 			for (int v = 0; v <= SPEC_MAX_YEAR; v++)
 				want[v] = v >= spec_field_min[f] && v <= spec_field_max[f] &&
 					spec_calendar_field_has(&before, f, v);
 			if (expect_ok)
 				for (int v = a; v <= e; v += step)
-					want[v == 7 && f == SPEC_DAY_OF_WEEK ? 0 : v] = true;
+					want[v] = true;
 		}
 		err_reset(&err);
 		ok = spec_calendar_add_range(cal, f, a, b, st, &err);
@@ -564,6 +641,70 @@ do_ranges(const char *s, size_t len)
 				  spec_field_names[f], spec_field_names[g]);
 	}
 	check_calendar(cal, "spec_calendar_add_range");
+}
+
+/* "#N s e st ...": n-th weekdays, as the JSON glue adds {start, end, step, nth}. */
+static void
+do_nth(const char *s, size_t len)
+{
+	const char *p = s;
+	const char *end = s + len;
+	SpecCalendar *cal = current_calendar();
+	int			nth = 0;
+	bool		found;
+
+	p = read_int(p, end, &nth, &found);
+	if (!found)
+		return;
+	for (int k = 0; k < 8 && p < end; k++)
+	{
+		int			a = 0,
+					b = 0,
+					st = 0;
+		bool		fa,
+					fb,
+					fs;
+		bool		expect_ok;
+		SpecCalendar before = *cal;
+		SpecError	err;
+		bool		ok;
+
+		p = read_int(p, end, &a, &fa);
+		p = read_int(p, end, &b, &fb);
+		p = read_int(p, end, &st, &fs);
+		if (!fa)
+			break;
+		expect_ok = st >= 0 && nth != 0 && nth >= -SPEC_MAX_NTH &&
+			nth <= SPEC_MAX_NTH && a >= 0 && a <= 6 &&
+			(b == 0 || (b >= 0 && b <= 6));
+		err_reset(&err);
+		ok = spec_calendar_add_nth(cal, a, b, st, nth, &err);
+		CHECK(ok == expect_ok, "add_nth(%d, %d, %d, nth %d) returned %d",
+			  a, b, st, nth, (int) ok);
+		if (!ok)
+		{
+			check_error(&err, 0, "spec_calendar_add_nth");
+			*cal = before;
+			continue;
+		}
+		for (int g = 0; g < SPEC_NFIELDS; g++)
+			CHECK(g == SPEC_DAY_OF_WEEK || field_equal(cal, &before, (SpecField) g),
+				  "add_nth changed the %s field", spec_field_names[g]);
+		CHECK(cal->day_of_week == before.day_of_week,
+			  "add_nth changed the plain weekdays");
+	}
+	check_calendar(cal, "spec_calendar_add_nth");
+}
+
+static void
+do_dst(const char *s, size_t len)
+{
+	if (len >= 1)
+		ctx.dst.repeated = s[0] == 'f' ? SPEC_DST_REPEATED_FIRST :
+			s[0] == 's' ? SPEC_DST_REPEATED_SECOND : SPEC_DST_REPEATED_BOTH;
+	if (len >= 2)
+		ctx.dst.skipped = s[1] == 'n' ? SPEC_DST_SKIPPED_NEXT_VALID :
+			SPEC_DST_SKIPPED_SKIP;
 }
 
 /* "=every offset": an interval straight from numbers, as the JSON glue builds it. */
@@ -651,6 +792,12 @@ do_line(char *line, size_t len)
 		case '=':
 			do_interval(line + 1, len - 1);
 			break;
+		case '#':
+			do_nth(line + 1, len - 1);
+			break;
+		case '&':
+			do_dst(line + 1, len - 1);
+			break;
 		default:
 			do_cron(line, false);
 			break;
@@ -676,11 +823,82 @@ is_skipped(const Spec *spec, spec_time t)
 	return false;
 }
 
+/*
+ * Is there another instant, earlier (dir < 0) or later (dir > 0) than t,
+ * whose wall clock shows "wall"?  Walks the zone's segments near t.
+ */
+static bool
+other_occurrence(const SpecTz *tz, spec_time t, int64_t wall, int dir)
+{
+	spec_time	s = t - 2 * MAX_ZONE_OFFSET;
+
+	if (tz->lookup == NULL)
+		return false;
+	for (int i = 0; i < 400 && s <= t + 2 * MAX_ZONE_OFFSET; i++)
+	{
+		int32_t		off;
+		spec_time	next;
+		spec_time	u;
+
+		if (!tz->lookup(tz->zone, s, &off, &next) || next <= s)
+			return false;
+		u = wall - off;
+		if (u >= s && u < next && (dir < 0 ? u < t : u > t))
+			return true;
+		if (next == SPEC_TIME_MAX)
+			break;
+		s = next;
+	}
+	return false;
+}
+
+/*
+ * Does calendar cal give instant t under the spec's DST policy, read
+ * literally: a wall-clock match survives unless the policy keeps another
+ * occurrence of its wall time; with next_valid, the first instant after a
+ * gap also stands for every wall time of the gap.
+ */
+static bool
+calendar_gives(const Spec *spec, const SpecCalendar *cal, spec_time t)
+{
+	const SpecTz *tz = &spec->tz;
+	int64_t		wall;
+
+	if (!local_of(tz, t, &wall))
+		return false;
+	if (spec_calendar_matches(cal, tz, t))
+	{
+		if (spec->dst.repeated == SPEC_DST_REPEATED_FIRST &&
+			other_occurrence(tz, t, wall, -1))
+			return false;
+		if (spec->dst.repeated == SPEC_DST_REPEATED_SECOND &&
+			other_occurrence(tz, t, wall, 1))
+			return false;
+		return true;
+	}
+	if (spec->dst.skipped == SPEC_DST_SKIPPED_NEXT_VALID && tz->lookup != NULL)
+	{
+		int32_t		before,
+					at;
+		spec_time	next;
+		SpecTz		utc = {NULL, NULL};
+
+		if (!tz->lookup(tz->zone, t - 1, &before, &next) || next != t ||
+			!tz->lookup(tz->zone, t, &at, &next) || at <= before)
+			return false;
+		/* the gap's wall times [t + before, t + at), on a UTC clock */
+		for (int64_t w = t + before; w < t + at && w - (t + before) < 200000; w++)
+			if (spec_calendar_matches(cal, &utc, w))
+				return true;
+	}
+	return false;
+}
+
 static bool
 in_parts(const Spec *spec, spec_time t)
 {
 	for (int i = 0; i < spec->ncalendars; i++)
-		if (spec_calendar_matches(&spec->calendars[i], &spec->tz, t))
+		if (calendar_gives(spec, &spec->calendars[i], t))
 			return true;
 	for (int i = 0; i < spec->nintervals; i++)
 		if (interval_matches(&spec->intervals[i], t))
@@ -837,10 +1055,16 @@ enumerate_calendar(const Spec *spec, GapWalk *w, int ci)
 				d0 = 1;
 
 	/* nothing to enumerate when a field is empty (the day fields: both, under OR) */
+	uint8_t		nth_any = 0;
+
+	for (int n = 0; n < SPEC_MAX_NTH; n++)
+		nth_any |= cal->weekday_nth[n] | cal->weekday_last[n];
 	if (!cal->second || !cal->minute || !cal->hour || !cal->month ||
 		!(cal->year[0] | cal->year[1]) ||
-		(cal->day_or ? (!cal->day_of_month && !cal->day_of_week) :
-		 (!cal->day_of_month || !cal->day_of_week)))
+		(cal->day_or ?
+		 (!cal->day_of_month && !cal->day_of_month_last && !cal->day_of_week && !nth_any) :
+		 ((!cal->day_of_month && !cal->day_of_month_last) ||
+		  (!cal->day_of_week && !nth_any))))
 		return;
 	/* the civil date of day sd, found by counting (no inverse formula) */
 	y0 = 1970 + sd / 366;
@@ -873,9 +1097,21 @@ enumerate_calendar(const Spec *spec, GapWalk *w, int ci)
 			{
 				int64_t		day = my_days_from_civil(y, m, d);
 				int			wd = (int) (((day % 7) + 11) % 7);	/* 0 = Sunday */
-				bool		dom = (cal->day_of_month >> d) & 1;
-				bool		dow = (cal->day_of_week >> wd) & 1;
+				int			dim = my_days_in_month(y, m);
+				bool		dom = ((cal->day_of_month >> d) & 1) ||
+					((cal->day_of_month_last >> (dim - d + 1)) & 1);
+				bool		dow = ((cal->day_of_week >> wd) & 1);
 				bool		first_d = first_m && d == d0;
+
+				/* the n-th weekday: how many of its kind up to d, and after */
+				for (int n = 1; n <= SPEC_MAX_NTH && !dow; n++)
+				{
+					bool		nth = d > 7 * (n - 1) && d <= 7 * n;
+					bool		last = dim - d >= 7 * (n - 1) && dim - d < 7 * n;
+
+					dow = (nth && ((cal->weekday_nth[n - 1] >> wd) & 1)) ||
+						(last && ((cal->weekday_last[n - 1] >> wd) & 1));
+				}
 
 				if (day * 86400 > w->lmax)
 					return;
@@ -952,6 +1188,25 @@ check_gap(const Spec *spec, spec_time lo, spec_time hi, bool found,
 				  "but was passed over (search from %s found %s)", ts(t), i,
 				  ts(lo), answer(hi));
 	}
+	if (spec->dst.skipped == SPEC_DST_SKIPPED_NEXT_VALID && spec->tz.lookup != NULL)
+	{
+		/* every transition inside the gap: its instant may stand for a gap */
+		spec_time	t = lo + 1;
+
+		for (int i = 0; i < 400 && t < hi; i++)
+		{
+			int32_t		off;
+			spec_time	next;
+
+			if (!spec->tz.lookup(spec->tz.zone, t, &off, &next) || next <= t ||
+				next >= hi)
+				break;
+			CHECK(!in_spec(spec, next), "%s (after a gap) belongs to the spec "
+				  "but was passed over (search from %s found %s)", ts(next),
+				  ts(lo), answer(hi));
+			t = next;
+		}
+	}
 	if (exhaustive && span <= EXHAUSTIVE_GAP)
 	{
 		for (spec_time u = lo + 1; u < hi; u++)
@@ -990,7 +1245,8 @@ check_candidates(const Spec *spec, spec_time from, bool found,
 		SpecNextStatus st;
 
 		err_reset(&err);
-		st = spec_calendar_next(&spec->calendars[i], &spec->tz, from, &t, &err);
+		st = spec_calendar_next_dst(&spec->calendars[i], &spec->tz, &spec->dst,
+									from, &t, &err);
 		if (st == SPEC_NEXT_ERROR)
 		{
 			check_error(&err, 0, "spec_calendar_next");
@@ -1002,7 +1258,7 @@ check_candidates(const Spec *spec, spec_time from, bool found,
 			continue;
 		CHECK(st == SPEC_NEXT_FOUND, "spec_calendar_next status %d", (int) st);
 		CHECK(t > from, "calendar %d: next after %s is %s", i, ts(from), ts(t));
-		CHECK(spec_calendar_matches(&spec->calendars[i], &spec->tz, t),
+		CHECK(calendar_gives(spec, &spec->calendars[i], t),
 			  "calendar %d: next after %s is %s, which it does not match", i,
 			  ts(from), ts(t));
 		CHECK(local_of(&spec->tz, t, &local) && local < LOCAL_LIMIT,
@@ -1133,6 +1389,7 @@ run_spec(spec_time after, const char *id, size_t id_len)
 	spec.end_at = ctx.end_at;
 	spec.jitter_ms = ctx.jitter_ms;
 	spec.tz = ctx.tz;
+	spec.dst = ctx.dst;
 
 	for (int i = 0; i < ctx.ncals; i++)
 		check_calendar(&ctx.cals[i], "calendar");

@@ -54,3 +54,52 @@ SELECT count(*) FROM sched.next_times('{"cron_expressions": ["@daily"]}', 'infin
 SELECT * FROM sched.next_times('{"cron_expressions": ["@daily"], "start_at": "2022-01-01T00:00:00Z"}', '-infinity', 2);
 -- end_at beyond 2100 changes nothing
 SELECT * FROM sched.next_times('{"cron_expressions": ["@yearly"], "end_at": "2500-01-01T00:00:00Z"}', '2099-06-01 00:00:00Z', 5);
+
+-- Bounds review (issue 14): every value of a calendar range is held to its
+-- field's documented bounds (SEMANTICS.md 1.1).  Until 0.3.0 an end below
+-- the field's minimum was taken as "end = start", and day_of_week took 7
+-- in ranges (documented 0-6; 7 is Sunday in cron field syntax only).
+CREATE FUNCTION pg_temp.err(spec jsonb) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM sched.validate_spec(spec);
+    RETURN 'accepted';
+EXCEPTION WHEN invalid_parameter_value THEN
+    RETURN '22023: ' || SQLERRM;
+END $$;
+SELECT pg_temp.err('{"calendars": [{"minute": [{"start": 5, "end": -1}]}]}');
+SELECT pg_temp.err('{"calendars": [{"hour": [{"start": 3, "end": -100}]}]}');
+SELECT pg_temp.err('{"calendars": [{"month": [{"start": 2, "end": -5}]}]}');
+SELECT pg_temp.err('{"calendars": [{"year": [{"start": 2030, "end": 1999}]}]}');
+SELECT pg_temp.err('{"calendars": [{"day_of_week": 7}]}');
+SELECT pg_temp.err('{"calendars": [{"day_of_week": [{"start": 5, "end": 7}]}]}');
+SELECT pg_temp.err('{"calendars": [{"second": [{"start": 0, "end": 60}]}]}');
+-- still accepted: a smaller end within bounds means end = start, an end of 0 is "no end"
+SELECT pg_temp.err('{"calendars": [{"minute": [{"start": 30, "end": 10}]}]}');
+SELECT sched.validate_spec('{"calendars": [{"minute": [{"start": 30, "end": 10}], "day_of_month": [{"start": 5, "end": 0}]}]}') -> 'calendars' -> 0 -> 'minute';
+-- 7 stays Sunday in field syntax, in cron and in calendar strings alike
+SELECT sched.validate_spec('{"calendars": [{"day_of_week": "5-7"}]}') -> 'calendars' -> 0 -> 'day_of_week';
+SELECT sched.validate_spec('{"cron_expressions": ["0 0 * * 7"]}') -> 'calendars' -> 0 -> 'day_of_week';
+-- the largest and smallest documented values of each field are accepted
+SELECT pg_temp.err('{"calendars": [{"second": [{"start": 0, "end": 59}], "minute": [{"start": 0, "end": 59}], "hour": [{"start": 0, "end": 23}], "day_of_month": [{"start": 1, "end": 31}], "month": [{"start": 1, "end": 12}], "day_of_week": [{"start": 0, "end": 6}], "year": [{"start": 2000, "end": 2100}]}]}');
+
+-- A calendar field holds at most 1,000 range objects (issue 16)
+SELECT pg_temp.err(jsonb_build_object('calendars', jsonb_build_array(jsonb_build_object('minute',
+    (SELECT jsonb_agg(jsonb_build_object('start', i % 60)) FROM generate_series(1, 1001) i)))));
+SELECT pg_temp.err(jsonb_build_object('calendars', jsonb_build_array(jsonb_build_object('minute',
+    (SELECT jsonb_agg(jsonb_build_object('start', i % 60)) FROM generate_series(1, 1000) i)))));
+-- One next-time computation does bounded work (issue 16): candidates x parts
+-- of the spec, at most 500,000; 1,000 calendars and 1,000 skip calendars that
+-- skip every candidate fail after 250 skips (it searched 100,000 before,
+-- for seconds), with the "too many exclusions" error and its hint
+DO $$
+DECLARE spec jsonb; msg text; hnt text;
+BEGIN
+    spec := jsonb_build_object(
+        'calendars', (SELECT jsonb_agg(jsonb_build_object('second', '*', 'minute', '*', 'hour', '*', 'day_of_month', 1 + i % 28)) FROM generate_series(0, 999) i),
+        'skip', (SELECT jsonb_agg(jsonb_build_object('second', i % 60, 'minute', '*', 'hour', '*')) FROM generate_series(0, 999) i));
+    PERFORM sched.next_times(spec, '2026-01-01', 1);
+    RAISE NOTICE 'no error';
+EXCEPTION WHEN invalid_parameter_value THEN
+    GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, hnt = PG_EXCEPTION_HINT;
+    RAISE NOTICE '22023: % [%]', msg, hnt;
+END $$;

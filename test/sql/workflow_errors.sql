@@ -48,8 +48,9 @@ SELECT pg_temp.start($$cron_schedule => '0 0 0 12 1 * 2030'$$);
 SELECT pg_temp.start($$cron_schedule => '60 * * * *'$$);
 SELECT pg_temp.start($$cron_schedule => '*/0 * * * *'$$);
 SELECT pg_temp.start($$cron_schedule => '0 0 * * fryday'$$);
-SELECT pg_temp.start($$cron_schedule => '0 0 L * *'$$);
-SELECT pg_temp.start($$cron_schedule => '0 0 * * 5#3'$$);
+-- L and # in their valid forms are accepted since 0.3.0 (spec_relative.sql)
+SELECT pg_temp.start($$cron_schedule => '0 0 L-31 * *'$$);
+SELECT pg_temp.start($$cron_schedule => '0 0 * * 5#0'$$);
 SELECT pg_temp.start($$cron_schedule => '? 0 * * *'$$);
 SELECT pg_temp.start($$cron_schedule => '@fortnightly'$$);
 SELECT pg_temp.start($$cron_schedule => '@every 0s'$$);

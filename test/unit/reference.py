@@ -93,6 +93,34 @@ def parse_value(field, tok, pos):
     return v
 
 
+def relative_element(field, elem, epos):
+    """The relative day forms: "L", "L-n" (day_of_month; ("L", k) = the k-th
+    day from the end), "dL", "DDDL", "d#n" (day_of_week; ("nth", n, wd),
+    n = -1 for the last).  None when elem is none of them."""
+    if field == "day_of_month":
+        m = re.fullmatch(r"[Ll](?:-(\d+))?", elem)
+        if not m:
+            return None
+        n = int(m.group(1) or 0)
+        if n > 30:
+            raise SpecErr('value %d out of range 0-30 after "L-" in the '
+                          'day_of_month field' % n, epos + 2)
+        return ("L", n + 1)
+    if field == "day_of_week":
+        m = re.fullmatch(r"(\d+|[A-Za-z]+?)(?:([Ll])|#(\d+))", elem)
+        if not m:
+            return None
+        wd = parse_value(field, m.group(1), epos) % 7
+        if m.group(2):
+            return ("nth", -1, wd)
+        n = int(m.group(3))
+        if n < 1 or n > 5:
+            raise SpecErr('value %d out of range 1-5 after "#" in the '
+                          'day_of_week field' % n, epos)
+        return ("nth", n, wd)
+    return None
+
+
 def parse_field(field, text, pos_base=0):
     """Cron field syntax -> set of values.  Positions are 1-based + pos_base."""
     values = set()
@@ -102,8 +130,13 @@ def parse_field(field, text, pos_base=0):
         start += len(elem) + 1
         if elem == "":
             raise SpecErr("empty element in the %s field" % field, epos)
+        rel = relative_element(field, elem, epos)
+        if rel is not None:
+            values.add(rel)
+            continue
         if "#" in elem:
-            raise SpecErr("nth weekday (#) is not supported", epos)
+            raise SpecErr('"#" (the n-th weekday) is only allowed in the '
+                          'day_of_week field', epos)
         if "?" in elem:
             raise SpecErr('"?" is not supported in the %s field' % field, epos)
         if elem.count("/") > 1:
@@ -158,10 +191,16 @@ class Calendar:
 
     def date_matches(self, d):
         years = self.f["year"]
+        nxt = dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+        dim = (nxt - dt.timedelta(days=1)).day
+        wd = d.isoweekday() % 7
+        dom = self.f["day_of_month"]
+        dow = self.f["day_of_week"]
         return ((years is None or d.year in years)
                 and d.month in self.f["month"]
-                and d.day in self.f["day_of_month"]
-                and (d.isoweekday() % 7) in self.f["day_of_week"])
+                and (d.day in dom or ("L", dim + 1 - d.day) in dom)
+                and (wd in dow or ("nth", (d.day - 1) // 7 + 1, wd) in dow
+                     or ("nth", -((dim - d.day) // 7 + 1), wd) in dow))
 
     def matches(self, wall):
         return (self.date_matches(wall.date()) and wall.hour in self.f["hour"]
@@ -276,7 +315,34 @@ def wall_to_instants(wall, zone):
 
 # ---------------------------------------------------------------- search
 
-def calendar_instants(cal, zone, base):
+def first_after_gap(wall, zone):
+    """The first instant whose wall clock is past `wall` (in a gap)."""
+    u = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    hi = int((u.replace(tzinfo=None) - EPOCH).total_seconds())
+    lo = hi - 30 * 3600
+    while hi - lo > 1:          # to_local(lo) <= wall < to_local(hi)
+        mid = (lo + hi) // 2
+        if to_local(mid, zone) > wall:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def policy_instants(wall, zone, dst):
+    """The instants a matching wall time fires at under a DST policy."""
+    ts = wall_to_instants(wall, zone)
+    repeated, skipped = dst
+    if len(ts) > 1 and repeated == "first":
+        return ts[:1]
+    if len(ts) > 1 and repeated == "second":
+        return ts[-1:]
+    if not ts and skipped == "next_valid":
+        return [first_after_gap(wall, zone)]
+    return ts
+
+
+def calendar_instants(cal, zone, base, dst=("both", "skip")):
     """All instants > base that cal matches, ascending, up to 2100."""
     day = to_local(base, zone).date() - dt.timedelta(days=1)
     heap = []
@@ -286,7 +352,7 @@ def calendar_instants(cal, zone, base):
         if cal.date_matches(day):
             for h, m, s in times:
                 wall = dt.datetime(day.year, day.month, day.day, h, m, s)
-                for t in wall_to_instants(wall, zone):
+                for t in policy_instants(wall, zone, dst):
                     if t > base:
                         heapq.heappush(heap, t)
         # any instant of a later local date is >= its midnight - 14 h
@@ -314,12 +380,14 @@ class Spec:
         self.zone = None
         self.start = None
         self.end = None
+        self.dst = ("both", "skip")
 
 
 def next_times(spec, after):
     """Generator of the spec's times after `after`; raises SpecErr."""
     base = after if spec.start is None else max(after, spec.start - 1)
-    parts = [calendar_instants(c, spec.zone, base) for c in spec.calendars]
+    parts = [calendar_instants(c, spec.zone, base, spec.dst)
+             for c in spec.calendars]
     parts += [interval_instants(e, o, base) for e, o in spec.intervals]
     last = None
     excluded = 0
@@ -399,12 +467,15 @@ def build_case_spec(case):
         spec.start = parse_instant(case["start"][0])
     if "end" in case:
         spec.end = parse_instant(case["end"][0])
+    if "dst" in case:
+        rep, skp = case["dst"][0].split()
+        spec.dst = (rep, skp)
     return spec
 
 
 # ---------------------------------------------------------------- case files
 
-KEYS = {"name", "tz", "cron", "cal", "interval", "skip", "start", "end",
+KEYS = {"name", "tz", "cron", "cal", "interval", "skip", "start", "end", "dst",
         "after", "count", "expect", "error", "errpos", "nexterror"}
 
 

@@ -45,6 +45,7 @@ typedef struct Case
 	int			nskip;
 	char	   *start;
 	char	   *end;
+	char	   *dst;			/* "first skip", "both next_valid", ... */
 	char	   *after;
 	long		count;			/* -1: not given */
 	char	   *expect_text;	/* all expect: lines, space separated */
@@ -119,6 +120,7 @@ case_reset(Case *c)
 		free(c->nexterror[i]);
 	free(c->start);
 	free(c->end);
+	free(c->dst);
 	free(c->after);
 	free(c->expect_text);
 	memset(c, 0, sizeof(*c));
@@ -201,6 +203,8 @@ case_add_line(Case *c, const char *key, const char *val)
 		set_once(c, &c->start, val, key);
 	else if (strcmp(key, "end") == 0)
 		set_once(c, &c->end, val, key);
+	else if (strcmp(key, "dst") == 0)
+		set_once(c, &c->dst, val, key);
 	else if (strcmp(key, "after") == 0)
 		set_once(c, &c->after, val, key);
 	else if (strcmp(key, "count") == 0)
@@ -370,6 +374,24 @@ build_spec(const Case *c, Spec *spec, SpecTzFile **zone, SpecError *err,
 		return (*bad_what = c->start), -1;
 	if (c->end != NULL && !parse_instant(c->end, &spec->end_at))
 		return (*bad_what = c->end), -1;
+	if (c->dst != NULL)
+	{
+		char		rep[32],
+					skp[32];
+
+		if (sscanf(c->dst, "%31s %31s", rep, skp) != 2)
+			return (*bad_what = c->dst), -1;
+		if (strcmp(rep, "first") == 0)
+			spec->dst.repeated = SPEC_DST_REPEATED_FIRST;
+		else if (strcmp(rep, "second") == 0)
+			spec->dst.repeated = SPEC_DST_REPEATED_SECOND;
+		else if (strcmp(rep, "both") != 0)
+			return (*bad_what = c->dst), -1;
+		if (strcmp(skp, "next_valid") == 0)
+			spec->dst.skipped = SPEC_DST_SKIPPED_NEXT_VALID;
+		else if (strcmp(skp, "skip") != 0)
+			return (*bad_what = c->dst), -1;
+	}
 	if (tzname != NULL && tzname[0] != '\0')
 	{
 		*zone = spec_tzfile_load(tzname, err);

@@ -36,11 +36,19 @@ _ARG_UNSET: Any = object()  # start_workflow's "no positional argument"
 
 @dataclass(frozen=True)
 class ScheduleRange:
-    """start..end (inclusive) by step; end 0 (or below start) means start, step 0 means 1."""
+    """start..end (inclusive) by step; end 0 (or below start) means start, step 0 means 1.
+
+    pg_sched extensions (Temporal has neither): in day_of_month, negative values
+    count from the end of the month (ScheduleRange(-1) = the last day,
+    ScheduleRange(-3, -1) = the last three days); in day_of_week, `nth` picks
+    the n-th such weekday of the month, 1-5, or -1..-5 from the end
+    (ScheduleRange(1, nth=3) = the third Monday, ScheduleRange(5, nth=-1) = the
+    last Friday)."""
 
     start: int
     end: int = 0
     step: int = 0
+    nth: int = 0
 
     def _to_json(self) -> dict:
         out = {"start": self.start}
@@ -48,11 +56,14 @@ class ScheduleRange:
             out["end"] = self.end
         if self.step > 1:
             out["step"] = self.step
+        if self.nth:
+            out["nth"] = self.nth
         return out
 
     @staticmethod
     def _from_json(obj: dict) -> "ScheduleRange":
-        return ScheduleRange(obj["start"], obj.get("end", 0), obj.get("step", 0))
+        return ScheduleRange(obj["start"], obj.get("end", 0), obj.get("step", 0),
+                             obj.get("nth", 0))
 
 
 def _ranges_json(value: Any) -> Any:
@@ -125,6 +136,40 @@ class ScheduleIntervalSpec:
         return ScheduleIntervalSpec(parse_duration(obj["every"]), parse_duration(obj.get("offset")))
 
 
+class ScheduleDstRepeated(str, enum.Enum):
+    """A local time that occurs twice (fall back): fire at both instants, or one."""
+
+    BOTH = "both"
+    FIRST = "first"
+    SECOND = "second"
+
+
+class ScheduleDstSkipped(str, enum.Enum):
+    """A local time in a spring-forward gap: do not fire, or fire at the first
+    instant after the gap."""
+
+    SKIP = "skip"
+    NEXT_VALID = "next_valid"
+
+
+@dataclass
+class ScheduleDstPolicy:
+    """pg_sched's per-spec DST policy (the spec's "dst"; temporal #8205).  The
+    defaults are Temporal's behaviour: both passes fire, gap times are skipped."""
+
+    repeated: ScheduleDstRepeated = ScheduleDstRepeated.BOTH
+    skipped: ScheduleDstSkipped = ScheduleDstSkipped.SKIP
+
+    def _to_json(self) -> dict:
+        return {"repeated": ScheduleDstRepeated(self.repeated).value,
+                "skipped": ScheduleDstSkipped(self.skipped).value}
+
+    @staticmethod
+    def _from_json(obj: dict) -> "ScheduleDstPolicy":
+        return ScheduleDstPolicy(ScheduleDstRepeated(obj.get("repeated", "both")),
+                                 ScheduleDstSkipped(obj.get("skipped", "skip")))
+
+
 @dataclass
 class ScheduleSpec:
     calendars: Sequence[ScheduleCalendarSpec] = field(default_factory=list)
@@ -135,6 +180,7 @@ class ScheduleSpec:
     end_at: Optional[datetime] = None
     jitter: Optional[timedelta] = None
     time_zone_name: Optional[str] = None
+    dst: Optional[ScheduleDstPolicy] = None
 
     def _to_json(self) -> dict:
         out: dict = {}
@@ -154,6 +200,8 @@ class ScheduleSpec:
             out["jitter"] = duration_text(self.jitter)
         if self.time_zone_name:
             out["time_zone_name"] = self.time_zone_name
+        if self.dst is not None:
+            out["dst"] = self.dst._to_json()
         return out
 
     @staticmethod
@@ -167,7 +215,29 @@ class ScheduleSpec:
             end_at=parse_time(obj.get("end_at")),
             jitter=parse_duration(obj.get("jitter")),
             time_zone_name=obj.get("time_zone_name"),
+            dst=ScheduleDstPolicy._from_json(obj["dst"]) if obj.get("dst") else None,
         )
+
+
+@dataclass
+class ScheduleExplainRow:
+    """One row of sched.explain: a candidate time, where it stands in its zone,
+    what matched it and what becomes of it."""
+
+    nominal_time: datetime
+    utc: str
+    local_time: datetime          # naive: the spec zone's wall clock
+    utc_offset: str
+    dst: Optional[str]            # first_pass, second_pass, after_gap
+    matched: List[dict]           # [{"calendar": 0, "comment": ...}, {"cron_expression": 1}, ...]
+    outcome: str                  # fire, skip_calendar, dst_policy, processed, paused, ...
+    reason: Optional[str]
+    jitter: Optional[timedelta]
+    actual_time: Optional[datetime]
+
+
+_EXPLAIN_COLUMNS = ("nominal_time, utc, local_time, utc_offset, dst, matched, outcome, reason, "
+                    "jitter, actual_time")
 
 
 # ---------------------------------------------------------------- action, policy, state
@@ -580,6 +650,13 @@ class ScheduleHandle:
         await self._client._call("SELECT sched.unpause(%s, %s)",
                                  (self.id, note if note is not None else "Unpaused via Python SDK"))
 
+    async def explain(self, start: datetime, end: datetime) -> List[ScheduleExplainRow]:
+        """sched.explain(id, start, end): the schedule's times in [start, end] (at
+        most 1000) and the outcome each would have if nothing changed from now."""
+        rows = await self._client._fetchall(
+            f"SELECT {_EXPLAIN_COLUMNS} FROM sched.explain(%s, %s, %s)", (self.id, start, end))
+        return [ScheduleExplainRow(*r) for r in rows]
+
     async def trigger(self, *, overlap: Optional[ScheduleOverlapPolicy] = None) -> None:
         await self._client._call("SELECT sched.trigger(%s, %s)", (self.id, policy_name(overlap)))
 
@@ -675,6 +752,15 @@ class Client:
 
     def get_schedule_handle(self, id: str) -> ScheduleHandle:
         return ScheduleHandle(self, id)
+
+    async def explain_spec(self, spec: ScheduleSpec, start: datetime, end: datetime, *,
+                           schedule_id: Optional[str] = None) -> List[ScheduleExplainRow]:
+        """sched.explain(spec, start, end, schedule_id): every candidate time of a
+        spec in [start, end], with jitter as schedule_id would get it."""
+        rows = await self._fetchall(
+            f"SELECT {_EXPLAIN_COLUMNS} FROM sched.explain(%s::jsonb, %s, %s, %s)",
+            (Jsonb(spec._to_json()), start, end, schedule_id))
+        return [ScheduleExplainRow(*r) for r in rows]
 
     def list_schedules(self, query: Optional[str] = None, **_ignored: Any) -> _ScheduleIterator:
         return _ScheduleIterator(self)

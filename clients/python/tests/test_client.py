@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 from support import DSN, AsyncTest, unique
 
 from pgsched.client import (Client, Schedule, ScheduleActionStartWorkflow, ScheduleBackfill,
-                            ScheduleCalendarSpec, ScheduleIntervalSpec, ScheduleOverlapPolicy,
+                            ScheduleCalendarSpec, ScheduleDstPolicy, ScheduleDstRepeated,
+                            ScheduleDstSkipped, ScheduleIntervalSpec, ScheduleOverlapPolicy,
                             SchedulePolicy, ScheduleRange, ScheduleSpec, ScheduleState,
                             ScheduleUpdate)
 from pgsched.common import (RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy,
@@ -102,6 +103,54 @@ class ClientTests(AsyncTest):
         self.assertEqual(len(d.info.running_actions), 1)  # allow_all ones do not count
         self.assertIsInstance(d.info.created_at, datetime)
         await handle.delete()
+
+    async def test_last_days_nth_weekdays_dst_and_explain(self):
+        """Issue 14's spec options: negative day_of_month, nth weekdays, the DST
+        policy; they come back from describe() as given, and explain() says why."""
+        sid = unique("richer")
+        spec = ScheduleSpec(
+            calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(1)], minute=[ScheduleRange(30)],
+                                            day_of_month=[ScheduleRange(-3, -1)],
+                                            comment="month end"),
+                       ScheduleCalendarSpec(hour=[ScheduleRange(9)],
+                                            day_of_week=[ScheduleRange(1, nth=3),
+                                                         ScheduleRange(5, nth=-1)])],
+            cron_expressions=["0 12 L * *"],
+            time_zone_name="America/New_York",
+            dst=ScheduleDstPolicy(repeated=ScheduleDstRepeated.FIRST,
+                                  skipped=ScheduleDstSkipped.NEXT_VALID))
+        handle = await self.client.create_schedule(
+            sid, Schedule(action=ScheduleActionStartWorkflow("W", id=sid, task_queue="richer"),
+                          spec=spec))
+        try:
+            got = (await handle.describe()).schedule.spec
+            self.assertEqual(got.dst, ScheduleDstPolicy(ScheduleDstRepeated.FIRST,
+                                                        ScheduleDstSkipped.NEXT_VALID))
+            self.assertEqual(got.calendars[0].day_of_month, (ScheduleRange(-3, -1),))
+            self.assertEqual(got.calendars[1].day_of_week,
+                             (ScheduleRange(1, nth=3), ScheduleRange(5, nth=-1)))
+            self.assertEqual(got.calendars[2].day_of_month, (ScheduleRange(-1),))  # cron "L"
+            rows = await handle.explain(datetime(2035, 1, 1, tzinfo=timezone.utc),
+                                        datetime(2035, 1, 31, 23, 59, tzinfo=timezone.utc))
+            # 3rd Monday (15th), last Friday (26th), last three days at 01:30, the 31st at noon
+            self.assertEqual([(r.local_time.day, r.local_time.hour) for r in rows],
+                             [(15, 9), (26, 9), (29, 1), (30, 1), (31, 1), (31, 12)])
+            self.assertTrue(all(r.outcome == "fire" for r in rows))
+            self.assertEqual(rows[2].matched, [{"calendar": 0, "comment": "month end"}])
+            # a stored spec is canonical: its cron string is calendar 2 there
+            self.assertEqual(rows[5].matched, [{"calendar": 2}])
+            # fall back in New York: the second 01:30 is dropped by the policy
+            fall = await self.client.explain_spec(
+                ScheduleSpec(cron_expressions=["30 1 * * *"], time_zone_name="America/New_York",
+                             dst=ScheduleDstPolicy(repeated=ScheduleDstRepeated.FIRST)),
+                datetime(2024, 11, 3, tzinfo=timezone.utc),
+                datetime(2024, 11, 3, 23, 59, tzinfo=timezone.utc), schedule_id=sid)
+            self.assertEqual([(r.dst, r.outcome, r.utc_offset) for r in fall],
+                             [("first_pass", "fire", "-04:00"),
+                              ("second_pass", "dst_policy", "-05:00")])
+            self.assertIsNotNone(fall[0].jitter)
+        finally:
+            await handle.delete()
 
     async def test_errors(self):
         sid = unique("err")
