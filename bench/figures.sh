@@ -81,6 +81,11 @@ fire_one()
 	# All due at the same whole second T, set in one transaction far
 	# enough ahead that it commits before T.
 	lead=$(calc "2 + $n / 20000" 0)
+	# the scheduler's CPU time over the fire (clock ticks of /proc/PID/stat):
+	# what the fire costs, less disturbed than its rate by other load
+	local spid cpu0 cpu1
+	spid=$(scheduler_pid)
+	cpu0=$(awk '{print $14 + $15}' "/proc/$spid/stat")
 	read -r t ok < <("${PSQL[@]}" -F ' ' -v lead="$lead" -v tag="$tag" <<-'EOF'
 		BEGIN;
 		SELECT date_trunc('second', clock_timestamp()) + make_interval(secs => :lead) AS t \gset
@@ -111,6 +116,8 @@ fire_one()
 		round(extract(epoch FROM min(c) - to_timestamp($t))::numeric, 4), count(DISTINCT x::text), count(*)
 		FROM (SELECT pg_xact_commit_timestamp(xmin) c, xmin x FROM sched.executions WHERE task_queue = '$queue') s" | tr '|' ' ')
 	rate=$(calc "$count / $lat" 0)
+	cpu1=$(awk '{print $14 + $15}' "/proc/$spid/stat")
+	note "scheduler CPU over the fire: $(calc "($cpu1 - $cpu0) / $(getconf CLK_TCK)" 2) s, $(calc "($cpu1 - $cpu0) * 1000000 / $(getconf CLK_TCK) / $n" 1) us per action (includes its idle ticks until the count was seen)"
 	# the scheduler would go on firing during the baseline: stop it
 	if [ -n "$incomplete" ]; then reset_sched; fi
 	note "pg_sched: $count runs$incomplete committed $lat s after their due time (first commit after $first s; $txns subtransactions): $rate actions/s"

@@ -9,6 +9,8 @@ packages=(
 	postgresql-server-dev-15            # server headers
 	perl libipc-run-perl                # prove and IPC::Run for the TAP tests
 	python3-psycopg                     # clients/python (Debian's /usr/bin/python3)
+	python3-venv python3-setuptools python3-wheel  # pip install ./clients/python, offline (081)
+	prometheus-postgres-exporter prometheus  # monitoring/: the exporter, promtool (075)
 	libpq-dev                           # libpq programs: bench/ and test/stress/ drivers
 	clang-14 libclang-rt-14-dev         # make fuzz (libFuzzer and the sanitizers)
 	postgresql-15-cron                  # test/t/053_pg_cron_import.pl (sched.import_pg_cron)

@@ -174,11 +174,13 @@ start_item(DispatchItem *it, DispatchState *st, const DispatchOps *ops)
 	if (it->kind == DISPATCH_SCHEDULED && st->paused)
 	{
 		it->fate = DISPATCH_DROPPED_PAUSED;
+		st->num_paused++;
 		return;
 	}
 	if (it->kind == DISPATCH_SCHEDULED && st->limited && st->remaining <= 0)
 	{
 		it->fate = DISPATCH_DROPPED_LIMIT;
+		st->num_limit++;
 		return;
 	}
 	if (!ops->start(ops->ctx, it, tracked))
@@ -186,6 +188,7 @@ start_item(DispatchItem *it, DispatchState *st, const DispatchOps *ops)
 		/* the workflow id has an open run: this action cannot happen */
 		it->fate = DISPATCH_TAKEN;
 		st->num_skipped++;
+		st->num_taken++;
 		return;
 	}
 	it->fate = DISPATCH_STARTED;

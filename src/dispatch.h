@@ -139,6 +139,9 @@ typedef struct DispatchState
 	int			running;		/* open tracked runs */
 	int64_t		num_actions;	/* runs started */
 	int64_t		num_skipped;	/* num_actions_skipped_overlap */
+	int64_t		num_paused;		/* num_actions_skipped_paused */
+	int64_t		num_limit;		/* num_actions_skipped_limit */
+	int64_t		num_taken;		/* of num_skipped: workflow id taken */
 	int64_t		decremented;	/* remaining actions consumed */
 	bool		cancel_waiting; /* cancellation requested of a run that is
 								 * still running: the buffer waits for it */

@@ -386,3 +386,55 @@ jsonin_format_duration_ms(int64 ms)
 	}
 	return b.data;
 }
+
+/* One "N unit" word of jsonin_format_interval(), plural unless N is 1 or -1. */
+static void
+append_unit(StringInfo b, int64 n, const char *unit)
+{
+	if (b->len > 0)
+		appendStringInfoChar(b, ' ');
+	appendStringInfo(b, INT64_FORMAT " %s%s", n, unit,
+					 (n == 1 || n == -1) ? "" : "s");
+}
+
+char *
+jsonin_format_interval(const Interval *iv)
+{
+	StringInfoData b;
+	int64		t = iv->time;
+	bool		neg = t < 0;
+	uint64		u = neg ? -(uint64) t : (uint64) t;
+	int64		sign = neg ? -1 : 1;
+	uint64		h = u / USECS_PER_HOUR,
+				m = u / USECS_PER_MINUTE % 60,
+				sec = u / USECS_PER_SEC % 60,
+				frac = u % USECS_PER_SEC;
+
+	initStringInfo(&b);
+	if (iv->month / 12 != 0)
+		append_unit(&b, iv->month / 12, "year");
+	if (iv->month % 12 != 0)
+		append_unit(&b, iv->month % 12, "month");
+	if (iv->day != 0)
+		append_unit(&b, iv->day, "day");
+	if (h != 0)
+		append_unit(&b, sign * (int64) h, "hour");
+	if (m != 0)
+		append_unit(&b, sign * (int64) m, "minute");
+	if (frac != 0)
+	{
+		char		digits[8];
+		int			i;
+
+		snprintf(digits, sizeof(digits), "%06d", (int) frac);
+		for (i = 5; i > 0 && digits[i] == '0'; i--)
+			digits[i] = '\0';
+		if (b.len > 0)
+			appendStringInfoChar(&b, ' ');
+		appendStringInfo(&b, "%s" UINT64_FORMAT ".%s seconds", neg ? "-" : "",
+						 sec, digits);
+	}
+	else if (sec != 0 || b.len == 0)
+		append_unit(&b, sign * (int64) sec, "second");
+	return b.data;
+}

@@ -8,6 +8,7 @@
 #ifndef PG_SCHED_JSON_INPUT_H
 #define PG_SCHED_JSON_INPUT_H
 
+#include "datatype/timestamp.h"
 #include "utils/jsonb.h"
 
 #include "sched_limits.h"
@@ -69,5 +70,13 @@ extern int64 jsonin_duration_usec(const JsonbValue *v, const char *path,
 								  int64 resolution_us);
 /* ISO 8601 with days of 24 hours: "P1DT2H", "PT1H30M", "PT0.5S", "PT0S". */
 extern char *jsonin_format_duration_ms(int64 ms);
+
+/*
+ * An SQL interval argument as a user types it ("-1 hour", "1 day 30
+ * minutes", "0.5 seconds"), whatever IntervalStyle is: error messages show
+ * the value in the words it was most likely given in, not as interval_out
+ * rewrites it ("-01:00:00", "@ 1 hour ago").
+ */
+extern char *jsonin_format_interval(const Interval *iv);
 
 #endif							/* PG_SCHED_JSON_INPUT_H */

@@ -32,6 +32,7 @@
 #include "utils/tuplestore.h"
 #include "utils/uuid.h"
 
+#include "json_input.h"
 #include "privileges.h"
 #include "run_close.h"
 #include "run_store.h"
@@ -105,8 +106,7 @@ sched_poll(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid lease \"%s\": it must be at least 1 second",
-						DatumGetCString(DirectFunctionCall1(interval_out,
-															IntervalPGetDatum(lease)))),
+						jsonin_format_interval(lease)),
 				 errhint("The lease is how long the run stays claimed without a heartbeat.")));
 	/* as every other duration: now() + lease must stay a timestamp */
 	if (DatumGetBool(DirectFunctionCall2(interval_gt,
@@ -115,8 +115,7 @@ sched_poll(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid lease \"%s\": it must be at most 200 years",
-						DatumGetCString(DirectFunctionCall1(interval_out,
-															IntervalPGetDatum(lease)))),
+						jsonin_format_interval(lease)),
 				 errhint("The lease is how long the run stays claimed without a heartbeat.")));
 
 	task_queue = text_to_cstring(PG_GETARG_TEXT_PP(0));

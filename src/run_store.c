@@ -514,6 +514,7 @@ static SpiQuery q_schedule_open_runs = {
 static SpiQuery q_expire_leases = {
 	.generic = true,
 	.sql =
+	"WITH x AS ("
 	"UPDATE sched.executions"
 	"   SET status = 'pending', worker = NULL, lease_expires_at = NULL,"
 	"       due_at = $1"
@@ -521,7 +522,13 @@ static SpiQuery q_expire_leases = {
 	"         SELECT run_id FROM sched.executions"
 	"          WHERE status = 'running' AND lease_expires_at <= $1"
 	"          FOR NO KEY UPDATE SKIP LOCKED))"
-	" RETURNING task_queue",
+	" RETURNING task_queue),"
+	/* the lease_expiries counter of sched.queue_metrics (80_metrics.sql) */
+	" c AS (INSERT INTO sched.run_totals AS t (task_queue, lease_expiries)"
+	"       SELECT task_queue, count(*) FROM x GROUP BY 1"
+	"       ON CONFLICT (task_queue, schedule_id) DO UPDATE"
+	"       SET lease_expiries = t.lease_expiries + excluded.lease_expiries)"
+	" SELECT task_queue FROM x",
 	.nargs = 1,
 	.argtypes = {TIMESTAMPTZOID},
 };

@@ -67,6 +67,29 @@ PG_FUNCTION_INFO_V1(sched_delete);
 
 /* ---- arguments ---- */
 
+/*
+ * A spec whose start_at and end_at leave no time to act is accepted (a
+ * schedule may be created ahead and updated later, and one that only runs
+ * when triggered is valid), but said: it is almost always a mistake.
+ */
+static void
+notice_spec_bounds(const char *id, const Spec *spec, TimestampTz now)
+{
+	if (spec->start_at != SPEC_TIME_MIN && spec->end_at != SPEC_TIME_MAX &&
+		spec->start_at > spec->end_at)
+		ereport(NOTICE,
+				(errmsg("schedule \"%s\" never acts on its spec: its start_at %s is after its end_at %s",
+						id, schedule_format_time(schedule_spec_to_ts(spec->start_at)),
+						schedule_format_time(schedule_spec_to_ts(spec->end_at))),
+				 errhint("It still runs when triggered or backfilled.")));
+	else if (spec->end_at != SPEC_TIME_MAX &&
+			 schedule_spec_to_ts(spec->end_at) < now)
+		ereport(NOTICE,
+				(errmsg("schedule \"%s\" never acts on its spec: its end_at %s has passed",
+						id, schedule_format_time(schedule_spec_to_ts(spec->end_at))),
+				 errhint("It still runs when triggered or backfilled.")));
+}
+
 static void
 check_schedule_id(const char *id)
 {
@@ -342,6 +365,7 @@ sched_create_schedule(PG_FUNCTION_ARGS)
 	/* SEMANTICS.md 5: nothing before the creation time runs */
 	now = schedule_clock();
 	has_nominal = schedule_first_nominal_after(&doc.spec.spec, now, &nominal);
+	notice_spec_bounds(id, &doc.spec.spec, now);
 
 	caller = priv_enter(&ps);
 	SPI_connect();
@@ -847,6 +871,25 @@ sched_trigger(PG_FUNCTION_ARGS)
 	if (!schedule_process(id, &opts))
 		schedule_not_found(id);
 	priv_exit(&ps);
+	/* a trigger that starts nothing says why (the counters keep it too) */
+	if (opts.dropped > 0)
+		ereport(NOTICE,
+				(errmsg("trigger of schedule \"%s\" was dropped: its buffer is full",
+						id),
+				 errdetail("The buffer holds at most %d actions waiting for their overlap policy.",
+						   DISPATCH_BUFFER_MAX)));
+	else if (opts.taken > 0)
+		ereport(NOTICE,
+				(errmsg("trigger of schedule \"%s\" was skipped: its workflow id is taken by a run that is still open",
+						id),
+				 errdetail("The workflow id of a schedule's run is its action's id and the action's time, to the second.")));
+	else if (opts.skipped > 0)
+		ereport(NOTICE,
+				(errmsg("trigger of schedule \"%s\" was skipped by overlap policy %s: a run of the schedule is still open",
+						id, dispatch_overlap_names[opts.has_trigger_overlap ?
+												   opts.trigger_overlap :
+												   opts.overlap]),
+				 errhint("Pass overlap => 'allow_all' (or buffer_one, buffer_all) to sched.trigger to start it anyway.")));
 	scheduler_wake_at_commit();
 	PG_RETURN_VOID();
 }
@@ -1004,6 +1047,8 @@ sched_update(PG_FUNCTION_ARGS)
 		spec = &stored.spec;
 	}
 	has_nominal = schedule_first_nominal_after(spec, now, &nominal);
+	if (doc.has_spec)
+		notice_spec_bounds(id, spec, now);
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(id);

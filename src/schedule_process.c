@@ -329,6 +329,8 @@ typedef struct SchedRow
 	int64		num_missed;
 	int64		num_skipped;
 	int64		num_dropped;
+	int64		num_paused;
+	int64		num_limit;
 	TimestampTz created_at;		/* this incarnation of the id (schedule_process.h) */
 	const char *owner;			/* its runs belong to the schedule's owner */
 } SchedRow;
@@ -380,6 +382,8 @@ row_from_tuple(SchedRow *row, const char *id, HeapTuple tup, TupleDesc desc,
 	row->num_missed = DatumGetInt64(column(tupno, c++, &isnull));
 	row->num_skipped = DatumGetInt64(column(tupno, c++, &isnull));
 	row->num_dropped = DatumGetInt64(column(tupno, c++, &isnull));
+	row->num_paused = DatumGetInt64(column(tupno, c++, &isnull));
+	row->num_limit = DatumGetInt64(column(tupno, c++, &isnull));
 	row->created_at = DatumGetTimestampTz(column(tupno, c++, &isnull));
 	row->owner = TextDatumGetCString(column(tupno, c++, &isnull));
 #undef column
@@ -662,6 +666,7 @@ proc_catch_up(Proc *pc)
 				pc->missed++;
 				break;
 			case DISPATCH_TIME_PASS:
+				pc->ds.num_limit++;
 				break;
 		}
 	}
@@ -904,11 +909,11 @@ static SpiQuery plan_write;
 static void
 write_row(const ScheduleRowWrite *w, TimestampTz now)
 {
-	Oid			types[11] = {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+	Oid			types[13] = {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
 		INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, BOOLOID,
-	TIMESTAMPTZOID};
-	Datum		values[11];
-	char		nulls[11];
+	TIMESTAMPTZOID, INT8OID, INT8OID};
+	Datum		values[13];
+	char		nulls[13];
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(w->id);
@@ -924,6 +929,8 @@ write_row(const ScheduleRowWrite *w, TimestampTz now)
 	values[8] = Int64GetDatum(w->num_dropped);
 	values[9] = BoolGetDatum(w->acted);
 	values[10] = TimestampTzGetDatum(now);
+	values[11] = Int64GetDatum(w->num_paused);
+	values[12] = Int64GetDatum(w->num_limit);
 	spi_run_sql(&plan_write,
 						   "UPDATE sched.schedules SET next_nominal = $2,"
 						   " next_due = $3, remaining_actions = $4,"
@@ -931,10 +938,12 @@ write_row(const ScheduleRowWrite *w, TimestampTz now)
 						   " num_actions_missed_catchup_window = $7,"
 						   " num_actions_skipped_overlap = $8,"
 						   " num_buffer_dropped = $9,"
+						   " num_actions_skipped_paused = $12,"
+						   " num_actions_skipped_limit = $13,"
 						   " last_event_at = CASE WHEN $10 THEN $11"
 						   " ELSE last_event_at END"
 						   " WHERE schedule_id = $1",
-						   11, types,
+						   13, types,
 			 values, nulls, false, 0);
 }
 
@@ -1062,6 +1071,10 @@ proc_write(Proc *pc)
 	if (pc->ds.decremented > 0)
 		token = schedule_new_token(token, pc->now);
 	pc->opts->conflict_token = token;
+	pc->opts->skipped = pc->ds.num_skipped;
+	pc->opts->taken = pc->ds.num_taken;
+	pc->opts->dropped = pc->dropped;
+	pc->opts->overlap = row->policy.overlap;
 
 	w.id = row->id;
 	w.has_nominal = row->has_nominal;
@@ -1074,6 +1087,8 @@ proc_write(Proc *pc)
 	w.num_missed = row->num_missed + pc->missed;
 	w.num_skipped = row->num_skipped + pc->ds.num_skipped;
 	w.num_dropped = row->num_dropped + pc->dropped;
+	w.num_paused = row->num_paused + pc->ds.num_paused;
+	w.num_limit = row->num_limit + pc->ds.num_limit;
 	w.acted = pc->acted;
 	if (pc->batch)
 	{
@@ -1398,6 +1413,9 @@ process_guarded_args(ProcessArgs *args, TimestampTz retry_at)
 				 errhint("The schedule is tried again at %s.",
 						 schedule_format_time(retry_at))));
 		FreeErrorData(edata);
+		/* sched.scheduler_status().errors */
+		if (args->opts->stats)
+			args->opts->stats->failed++;
 	}
 
 	if (!ok)
@@ -1460,7 +1478,7 @@ static SpiQuery q_closed_pause = {
 #define COL_POLICY		3
 #define COL_PAUSED		4
 #define COL_TOKEN		8
-#define COL_CREATED_AT	15
+#define COL_CREATED_AT	17
 
 void
 schedule_run_closed(ScheduleLock *sl, const char *workflow_id,
@@ -1537,6 +1555,9 @@ schedule_run_closed(ScheduleLock *sl, const char *workflow_id,
 		paused = true;
 		paused_now = true;
 		sl->stale = true;
+		/* no silent stop: an operator finds it in the log too */
+		ereport(LOG,
+				(errmsg("pg_sched paused schedule \"%s\": %s", sl->id, note)));
 	}
 	SPI_finish();
 

@@ -40,8 +40,9 @@
 	" s.remaining_actions, s.last_completion_result, s.conflict_token," \
 	" s.next_nominal, s.next_due, s.num_actions," \
 	" s.num_actions_missed_catchup_window, s.num_actions_skipped_overlap," \
-	" s.num_buffer_dropped, s.created_at, s.owner::text"
-#define SCHEDULE_ROW_NCOLUMNS 16
+	" s.num_buffer_dropped, s.num_actions_skipped_paused," \
+	" s.num_actions_skipped_limit, s.created_at, s.owner::text"
+#define SCHEDULE_ROW_NCOLUMNS 18
 
 /*
  * What a tick did, for sched.scheduler_status(): the growth of the
@@ -53,6 +54,7 @@ typedef struct ScheduleTickStats
 	int64		started;
 	int64		skipped;		/* by the overlap policy */
 	int64		missed;			/* beyond the catch-up window */
+	int64		failed;			/* schedules that failed to process */
 	int64		prepare_us;		/* reading and deciding the batch took */
 	void		(*on_start) (TimestampTz actual, void *arg);
 	void	   *arg;
@@ -72,6 +74,10 @@ typedef struct ScheduleProcess
 	/* results */
 	int64		counted;		/* backfill times fed, see count_from_seq */
 	int64		conflict_token; /* the token after processing */
+	int64		skipped;		/* actions skipped by the overlap policy */
+	int64		taken;			/* ... of which: their workflow id was taken */
+	int64		dropped;		/* ... dropped for a full buffer */
+	DispatchOverlap overlap;	/* the schedule's overlap policy */
 } ScheduleProcess;
 
 /*
@@ -106,6 +112,8 @@ typedef struct ScheduleRowWrite
 	int64		num_missed;
 	int64		num_skipped;
 	int64		num_dropped;
+	int64		num_paused;
+	int64		num_limit;
 	bool		acted;			/* moves last_event_at to now */
 } ScheduleRowWrite;
 

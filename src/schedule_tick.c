@@ -52,11 +52,11 @@ batch_write_rows(ScheduleBatch *b, TimestampTz now)
 	enum
 	{
 		ID, NOMINAL, DUE, REMAINING, TOKEN, ACTIONS, MISSED, SKIPPED,
-		DROPPED, ACTED, NCOLS
+		DROPPED, ACTED, PAUSED, LIMIT, NCOLS
 	};
 	static const Oid elem_types[NCOLS] = {TEXTOID, TIMESTAMPTZOID,
 		TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
-	INT8OID, BOOLOID};
+	INT8OID, BOOLOID, INT8OID, INT8OID};
 	Oid			types[NCOLS + 1];
 	Datum		values[NCOLS + 1];
 	Datum	   *cols[NCOLS];
@@ -86,6 +86,8 @@ batch_write_rows(ScheduleBatch *b, TimestampTz now)
 		cols[SKIPPED][i] = Int64GetDatum(w->num_skipped);
 		cols[DROPPED][i] = Int64GetDatum(w->num_dropped);
 		cols[ACTED][i] = BoolGetDatum(w->acted);
+		cols[PAUSED][i] = Int64GetDatum(w->num_paused);
+		cols[LIMIT][i] = Int64GetDatum(w->num_limit);
 	}
 	types[0] = TIMESTAMPTZOID;
 	values[0] = TimestampTzGetDatum(now);
@@ -101,6 +103,8 @@ batch_write_rows(ScheduleBatch *b, TimestampTz now)
 						   " num_actions_missed_catchup_window = u.nm,"
 						   " num_actions_skipped_overlap = u.ns,"
 						   " num_buffer_dropped = u.ndr,"
+						   " num_actions_skipped_paused = u.np,"
+						   " num_actions_skipped_limit = u.nl,"
 						   " last_event_at = CASE WHEN u.acted THEN $1"
 						   " ELSE s.last_event_at END"
 						   " FROM ROWS FROM (pg_catalog.unnest($2),"
@@ -108,8 +112,10 @@ batch_write_rows(ScheduleBatch *b, TimestampTz now)
 						   " pg_catalog.unnest($5), pg_catalog.unnest($6),"
 						   " pg_catalog.unnest($7), pg_catalog.unnest($8),"
 						   " pg_catalog.unnest($9), pg_catalog.unnest($10),"
-						   " pg_catalog.unnest($11))"
-						   " AS u(id, nn, nd, rem, tok, na, nm, ns, ndr, acted)"
+						   " pg_catalog.unnest($11), pg_catalog.unnest($12),"
+						   " pg_catalog.unnest($13))"
+						   " AS u(id, nn, nd, rem, tok, na, nm, ns, ndr, acted,"
+						   " np, nl)"
 						   " WHERE s.schedule_id = u.id",
 						   NCOLS + 1, types,
 			 values, NULL, false, 0);

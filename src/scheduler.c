@@ -176,6 +176,7 @@ typedef struct FireStats
 	int64		actions;
 	int64		skipped;
 	int64		missed;
+	int64		failed;
 	int64		lateness[SCHED_LATENESS_BUCKETS];
 } FireStats;
 
@@ -239,6 +240,7 @@ fire_and_count(TimestampTz now)
 	fire_stats.actions = stats.started;
 	fire_stats.skipped = stats.skipped;
 	fire_stats.missed = stats.missed;
+	fire_stats.failed = stats.failed;
 	return processed;
 }
 
@@ -451,7 +453,8 @@ scheduler_run_step(SchedulerStep step, TimestampTz now, int64 *result)
 		CommitTransactionCommand();
 		if (step == STEP_FIRE && status == STEP_OK)
 			worker_slot_report_actions(fire_stats.actions, fire_stats.skipped,
-									   fire_stats.missed, fire_stats.lateness);
+									   fire_stats.missed, fire_stats.failed,
+									   fire_stats.lateness);
 
 		/*
 		 * As worker_spi does: without this, the rows the scheduler inserts

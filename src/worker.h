@@ -99,7 +99,7 @@ extern void worker_slot_report(TimestampTz last_tick_at,
 							   TimestampTz next_wake_at,
 							   int schedules_processed, bool error);
 extern void worker_slot_report_actions(int64 actions, int64 skipped,
-									   int64 missed,
+									   int64 missed, int64 failed,
 									   const int64 *lateness);
 extern int	worker_lateness_bucket(double ms);
 

@@ -627,7 +627,7 @@ worker_lateness_bucket(double ms)
  */
 void
 worker_slot_report_actions(int64 actions, int64 skipped, int64 missed,
-						   const int64 *lateness)
+						   int64 failed, const int64 *lateness)
 {
 	SchedulerSlot *slot = &worker_shared->slots[my_slotno];
 	int			i;
@@ -636,6 +636,8 @@ worker_slot_report_actions(int64 actions, int64 skipped, int64 missed,
 	slot->actions += actions;
 	slot->skipped += skipped;
 	slot->missed += missed;
+	/* a schedule that failed to process is an error, as a failed step is */
+	slot->errors += failed;
 	for (i = 0; i < SCHED_LATENESS_BUCKETS; i++)
 		slot->lateness[i] += lateness[i];
 	SpinLockRelease(&worker_shared->mutex);

@@ -118,8 +118,7 @@ duration_arg(FunctionCallInfo fcinfo, int n, const char *name,
 	if (PG_ARGISNULL(n))
 		return -1;
 	iv = PG_GETARG_INTERVAL_P(n);
-	shown = DatumGetCString(DirectFunctionCall1(interval_out,
-												IntervalPGetDatum(iv)));
+	shown = jsonin_format_interval(iv);
 	if (iv->month != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -46,6 +46,9 @@ CREATE TABLE sched.schedules (
 	created_at		timestamptz NOT NULL DEFAULT now(),
 	last_updated_at timestamptz NOT NULL DEFAULT now(),
 	last_event_at	timestamptz NOT NULL DEFAULT now(),
+	/* skipped actions by reason, beside the three above (80_metrics.sql) */
+	num_actions_skipped_paused bigint NOT NULL DEFAULT 0,
+	num_actions_skipped_limit bigint NOT NULL DEFAULT 0,
 	CHECK (limited_actions OR remaining_actions = 0)
 );
 

@@ -16,7 +16,12 @@
 
 /*
  * One row per schedule: its state, when it acts next, its last action and
- * that run's current status, its counters.  As sched.describe() does, runs
+ * that run's current status, its counters.  last_action_at is the actual
+ * time of the latest action, or when it was taken if that is earlier (a
+ * backfill of future times starts their runs now): never in the future.
+ * lateness is how long after its actual time that action's run was
+ * written; overdue how long ago next_due passed (NULL if it has not): a
+ * healthy scheduler keeps it at a few milliseconds.  As sched.describe() does, runs
  * of an earlier schedule deleted under the same id are ignored
  * (created_at >= the schedule's created_at).
  */
@@ -28,7 +33,7 @@ SELECT s.schedule_id,
 	   s.note,
 	   s.next_due AS next_action_at,
 	   s.next_nominal AS next_nominal_time,
-	   l.scheduled_at AS last_action_at,
+	   least(l.scheduled_at, l.created_at) AS last_action_at,
 	   l.status AS last_status,
 	   s.num_actions,
 	   s.num_actions_missed_catchup_window,
@@ -44,10 +49,15 @@ SELECT s.schedule_id,
 		   AND r.status IN ('scheduled', 'pending', 'running')
 		   AND r.created_at >= s.created_at) AS running_actions,
 	   s.created_at,
-	   s.last_updated_at
+	   s.last_updated_at,
+	   s.num_actions_skipped_paused,
+	   s.num_actions_skipped_limit,
+	   greatest(l.created_at - l.scheduled_at, interval '0') AS lateness,
+	   CASE WHEN NOT s.paused AND s.next_due < now()
+		   THEN now() - s.next_due END AS overdue
   FROM sched.schedules s
   LEFT JOIN LATERAL (
-	  SELECT e.scheduled_at, e.status
+	  SELECT e.scheduled_at, e.status, e.created_at
 		FROM sched.executions e
 	   WHERE e.schedule_id = s.schedule_id
 		 AND e.scheduled_at IS NOT NULL

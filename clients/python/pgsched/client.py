@@ -24,7 +24,8 @@ from psycopg.types.json import Jsonb
 
 from . import workflow as _workflow
 from .common import (RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy,
-                     duration_text, parse_duration, parse_time, policy_name, time_text)
+                     duration_text, parse_duration, parse_time, policy_name, time_text,
+                     utc_timestamps)
 from .exceptions import (RPCError, ScheduleAlreadyRunningError, WorkflowAlreadyStartedError,
                          WorkflowFailureError, translate)
 
@@ -701,6 +702,7 @@ class Client:
     async def connect(target_host: str, *, identity: Optional[str] = None, **_ignored: Any
                       ) -> "Client":
         conn = await psycopg.AsyncConnection.connect(target_host, autocommit=True)
+        utc_timestamps(conn.adapters)
         if identity is None:
             import os
             import socket

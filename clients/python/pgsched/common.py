@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional, Sequence
 
+from psycopg.adapt import AdaptersMap
+from psycopg.types.datetime import TimestamptzBinaryLoader, TimestamptzLoader
+
 
 @dataclass
 class RetryPolicy:
@@ -125,6 +128,29 @@ def time_text(value: Optional[datetime]) -> Optional[str]:
 
 
 def parse_time(value: Any) -> Optional[datetime]:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    """A time from the server, always with tzinfo datetime.timezone.utc."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return value.astimezone(timezone.utc)
+
+
+# Every time the client returns carries datetime.timezone.utc, whether it came
+# in JSON (describe) or as a timestamptz column (poll's nominal_time), which
+# psycopg would otherwise return in the session's TimeZone (ZoneInfo("Etc/UTC"),
+# or a local zone).
+class _UtcTimestamptzLoader(TimestamptzLoader):
+    def load(self, data: Any) -> datetime:
+        return super().load(data).astimezone(timezone.utc)
+
+
+class _UtcTimestamptzBinaryLoader(TimestamptzBinaryLoader):
+    def load(self, data: Any) -> datetime:
+        return super().load(data).astimezone(timezone.utc)
+
+
+def utc_timestamps(adapters: AdaptersMap) -> None:
+    """Makes a connection's timestamptz values come back in UTC (timezone.utc)."""
+    adapters.register_loader("timestamptz", _UtcTimestamptzLoader)
+    adapters.register_loader("timestamptz", _UtcTimestamptzBinaryLoader)

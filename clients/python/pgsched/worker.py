@@ -34,6 +34,7 @@ import psycopg
 
 from . import workflow as _workflow
 from .client import Client
+from .common import utc_timestamps
 from .exceptions import ApplicationError
 
 log = logging.getLogger("pgsched.worker")
@@ -205,9 +206,11 @@ class Worker:
             await conn.close()
 
     async def _connect(self) -> psycopg.AsyncConnection:
-        return await psycopg.AsyncConnection.connect(
+        conn = await psycopg.AsyncConnection.connect(
             self._client.dsn, autocommit=True,
             application_name=f"pgsched worker {self.identity}"[:63])
+        utc_timestamps(conn.adapters)  # nominal_time in UTC, as the client's times
+        return conn
 
     async def _sql(self, sql: str, params: Sequence[Any]) -> Any:
         assert self._conn is not None

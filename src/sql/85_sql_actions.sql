@@ -1,5 +1,5 @@
 /*
- * 80_sql_actions.sql: SQL actions ({"sql": ...}) and their executors
+ * 85_sql_actions.sql: SQL actions ({"sql": ...}) and their executors
  * (src/executor.c).
  *
  * A run of an SQL action is a run of workflow type 'sql' in the reserved
