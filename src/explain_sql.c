@@ -11,7 +11,7 @@
  * SELECT of its row and one of its open and recent runs, through SPI in
  * the owner's section (privileges.c), with the caller's visibility rules
  * (a schedule the caller may not see is 42704, as everywhere).  The
- * prediction follows the scheduler's rules (schedule.c, SEMANTICS.md 3-4)
+ * prediction follows the scheduler's rules (schedule_process.c, SEMANTICS.md 3-4)
  * in this order: a time before the cursor was processed already; a paused
  * schedule drops its times; a time whose actual time is older than now -
  * catchup_window is missed; a limited schedule acts on its next

@@ -161,7 +161,11 @@ typedef struct TickArgs
 	int			n;
 	TimestampTz now;
 	ScheduleTickStats *stats;	/* the caller's; added to on success */
+	int			done;			/* out: the schedules the batch processed */
 } TickArgs;
+
+/* A batch takes no further schedule once it holds this many runs. */
+#define TICK_BATCH_MAX_RUNS	10000
 
 #define TICK_COL_ID			1
 #define TICK_COL_ROW		2
@@ -196,6 +200,18 @@ tick_batch(void *arg)
 		ScheduleProcess opts;
 		bool		isnull;
 
+		/*
+		 * The batch holds its runs in memory until one INSERT writes them:
+		 * after an outage every schedule may bring up to 10,000 catch-up
+		 * times, so the batch stops taking schedules at TICK_BATCH_MAX_RUNS
+		 * (the scheduler's memory is bounded by it, not by the outage or
+		 * the number of schedules).  The schedules left stay due, locked
+		 * until this transaction ends, and the next tick, at once, takes
+		 * them.
+		 */
+		if (b.nruns >= TICK_BATCH_MAX_RUNS)
+			break;
+		a->done = i + 1;
 		CHECK_FOR_INTERRUPTS();
 		memset(&opts, 0, sizeof(opts));
 		opts.now = a->now;
@@ -291,6 +307,7 @@ schedule_tick(TimestampTz now, int max_schedules, ScheduleTickStats *stats)
 	args.n = n;
 	args.now = now;
 	args.stats = stats;
+	args.done = 0;
 	edata = sched_try_subxact(tick_batch, &args);
 	if (edata != NULL)
 	{
@@ -316,6 +333,8 @@ schedule_tick(TimestampTz now, int max_schedules, ScheduleTickStats *stats)
 			schedule_process_guarded(id, &opts, now + RETRY_AFTER_USECS);
 		}
 	}
+	else
+		n = args.done;
 	SPI_finish();
 	return n;
 }

@@ -16,8 +16,10 @@
  * The scheduler's tick: processes up to max_schedules schedules whose
  * next_due <= now (FOR UPDATE SKIP LOCKED, oldest due first): catch-up,
  * buffer, overlap, starts.  Returns how many it processed; when that equals
- * max_schedules, more may be due.  stats (may be NULL) receives what the
- * schedules that were processed without error did.
+ * max_schedules, more may be due (and also after a batch that stopped at
+ * its run limit, whose remaining schedules stay due for the next tick).
+ * stats (may be NULL) receives what the schedules that were processed
+ * without error did.
  *
  * now may be ahead of schedule_clock() by a few milliseconds: the batch is
  * then locked, read and decided at once, and written when the clock reaches
