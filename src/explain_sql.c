@@ -120,37 +120,17 @@ format_wall(int64 wall)
 }
 
 static void
-push_key(JsonbParseState **st, const char *key)
-{
-	JsonbValue	k;
-
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	pushJsonbValue(st, WJB_KEY, &k);
-}
-
-static void
 push_int_value(JsonbParseState **st, const char *key, int64 x)
 {
-	JsonbValue	v;
-
-	push_key(st, key);
-	v.type = jbvNumeric;
-	v.val.numeric = int64_to_numeric(x);
-	pushJsonbValue(st, WJB_VALUE, &v);
+	schedule_push_key(st, key);
+	schedule_push_int(st, WJB_VALUE, x);
 }
 
 static void
 push_text_value(JsonbParseState **st, const char *key, const char *s)
 {
-	JsonbValue	v;
-
-	push_key(st, key);
-	v.type = jbvString;
-	v.val.string.val = pstrdup(s);
-	v.val.string.len = strlen(s);
-	pushJsonbValue(st, WJB_VALUE, &v);
+	schedule_push_key(st, key);
+	schedule_push_text(st, WJB_VALUE, s);
 }
 
 /* [{"calendar": 0, "comment": ...}, {"cron_expression": 1}, {"interval": 0}] */
