@@ -40,8 +40,9 @@
  * it refuses counts as skipped).
  *
  * Bounded work: one call takes at most MAX_TIMES_PER_CALL due nominal
- * times to act on and MAX_MISSED_PER_CALL to count as missed; the cursor then stays in the past, so next_due stays due and the
- * scheduler comes back to it after serving the others.  The scheduler's
+ * times to act on and MAX_MISSED_PER_CALL to count as missed; the cursor
+ * then stays in the past, so next_due stays due and the scheduler comes
+ * back to it after serving the others.  The scheduler's
  * calls also feed at most TICK_BACKFILL_BUDGET backfill times (leaving
  * next_due = now); SQL calls (sched.backfill) feed all that the policies
  * allow at once.
