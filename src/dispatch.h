@@ -77,6 +77,7 @@ typedef struct DispatchItem
 	DispatchOverlap overlap;
 	DispatchKind kind;
 	DispatchFate fate;
+	int32_t		tag;			/* the caller's, opaque here (0: none) */
 } DispatchItem;
 
 /* ---- catch-up: what to do with a due nominal time ---- */

@@ -42,11 +42,13 @@ PG_MODULE_MAGIC;
 void		_PG_init(void);
 
 #define DEFAULT_RETENTION_SECS	(7 * 24 * 60 * 60)
+#define DEFAULT_AUDIT_RETENTION_SECS	(90 * 24 * 60 * 60)
 /* pg_sched.debug_clock_offset: at most ten years either way */
 #define MAX_CLOCK_OFFSET_SECS	(10 * 365 * 24 * 60 * 60)
 
 int			pg_sched_schedule_retention = DEFAULT_RETENTION_SECS;
 int			pg_sched_run_retention = DEFAULT_RETENTION_SECS;
+int			pg_sched_audit_retention = DEFAULT_AUDIT_RETENTION_SECS;
 int			pg_sched_debug_clock_offset = 0;
 
 void
@@ -66,6 +68,13 @@ _PG_init(void)
 							"The scheduler deletes runs closed longer ago than this, in batches.",
 							&pg_sched_run_retention,
 							DEFAULT_RETENTION_SECS, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_sched.audit_retention",
+							"How long the audit trail of schedule changes is kept.",
+							"The scheduler deletes entries of sched.audit_log older than this, in batches.",
+							&pg_sched_audit_retention,
+							DEFAULT_AUDIT_RETENTION_SECS, 0, INT_MAX,
 							PGC_SIGHUP, GUC_UNIT_S,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("pg_sched.debug_clock_offset",

@@ -134,7 +134,7 @@ sched_poll(PG_FUNCTION_ARGS)
 					PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1),
 					PG_ARGISNULL(1), max_tasks, lease,
 					priv_may_work_queue(caller, task_queue), caller,
-					rsinfo->setResult);
+					rsinfo->setResult, rsinfo->setDesc);
 	priv_exit(&ps);
 
 	return (Datum) 0;

@@ -18,7 +18,8 @@
  *		sees the run as running, SEMANTICS.md 3.3); otherwise the run
  *		closes (run_store.c);
  *	 4. the schedule's reaction (schedule_run_closed(): last completion
- *		result, pause_on_failure, the buffer processed at once);
+ *		result and last failure, pause_on_failure, the buffer processed at
+ *		once);
  *	 5. the next run of a cron chain, unless the run was canceled or
  *		terminated, its cancellation was requested, or its execution timed
  *		out (which ends the whole workflow).
@@ -68,12 +69,15 @@ static const char *const outcome_status[] = {
  * workflow id, arguments, options and execution deadline, and the previous
  * run's result as last_completion_result, or for a run that did not
  * complete the result it had received itself (Temporal hands a cron run the
- * result of the last successful run, and the failure separately).  A
+ * result of the last successful run, and the failure separately): the
+ * last failure is the previous run's failure when it failed, none when it
+ * completed, and the one it had received otherwise (a timeout).  A
  * cancellation request ends the chain.  The run is a new row in the closing
  * transaction, inserted after the old row closed (one open run per id).
  */
 static void
-chain_continue(const RunRow *run, const char *status, Jsonb *result)
+chain_continue(const RunRow *run, const char *status, Jsonb *result,
+			   Jsonb *failure)
 {
 	TimestampTz now = sched_real_now();
 	TimestampTz next;
@@ -99,6 +103,12 @@ chain_continue(const RunRow *run, const char *status, Jsonb *result)
 	rs.pending = next <= now;
 	rs.last_completion_result = strcmp(status, "completed") == 0 ?
 		result : run->last_completion_result;
+	if (strcmp(status, "completed") == 0)
+		rs.last_failure = NULL;
+	else if (failure != NULL)
+		rs.last_failure = failure;
+	else
+		rs.last_failure = run->last_failure;
 	rs.retry_policy = run->retry_policy;
 	rs.run_timeout_us = run_interval_usecs(run->run_timeout);
 	rs.execution_timeout_us = run_interval_usecs(run->execution_timeout);
@@ -113,17 +123,47 @@ chain_continue(const RunRow *run, const char *status, Jsonb *result)
 }
 
 /*
+ * The failure a failed run hands to the next one (Temporal's last failure,
+ * ContinuedFailure): {"message", "error_type", "workflow_id", "run_id",
+ * "failed_at"}.  Only a run that failed after its retries has one; a
+ * timed-out, canceled or terminated run has none, as in Temporal.
+ */
+static Jsonb *
+failure_jsonb(const RunRow *run, const char *message, const char *error_type)
+{
+	JsonbParseState *st = NULL;
+
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	schedule_push_key(&st, "message");
+	schedule_push_text(&st, WJB_VALUE, message ? message : "");
+	schedule_push_key(&st, "error_type");
+	if (error_type)
+		schedule_push_text(&st, WJB_VALUE, error_type);
+	else
+		schedule_push_jsonb(&st, WJB_VALUE, NULL);
+	schedule_push_key(&st, "workflow_id");
+	schedule_push_text(&st, WJB_VALUE, run->workflow_id);
+	schedule_push_key(&st, "run_id");
+	schedule_push_text(&st, WJB_VALUE, run_id_string(&run->run_id));
+	schedule_push_key(&st, "failed_at");
+	schedule_push_time(&st, WJB_VALUE, sched_real_now());
+	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+}
+
+/*
  * Steps 4 and 5 of the banner.  message is the error or reason, result the
- * completion result.
+ * completion result, failure the failure of a failed run (or NULL).
  */
 static void
 after_close(const RunRow *run, ScheduleLock *sl, const char *status,
-			const char *message, Jsonb *result, bool continue_chain)
+			const char *message, Jsonb *result, Jsonb *failure,
+			bool continue_chain)
 {
 	if (sl != NULL)
-		schedule_run_closed(sl, run->workflow_id, status, message, result);
+		schedule_run_closed(sl, run->workflow_id, status, message, result,
+							failure);
 	if (continue_chain)
-		chain_continue(run, status, result);
+		chain_continue(run, status, result, failure);
 }
 
 /*
@@ -189,7 +229,7 @@ close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o)
 			run_store_time_out(run_id, o->error ? o->error : "timed out",
 							   error_type);
 			o->status = status;
-			after_close(&run, sl, status, o->error, NULL, true);
+			after_close(&run, sl, status, o->error, NULL, NULL, true);
 			return;
 		}
 	}
@@ -199,7 +239,7 @@ close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o)
 		if (!run_store_terminate(run_id, o->error))
 			elog(ERROR, "a locked open run was not found");
 		o->status = status;
-		after_close(&run, sl, status, o->error, NULL, false);
+		after_close(&run, sl, status, o->error, NULL, NULL, false);
 		return;
 	}
 
@@ -209,6 +249,8 @@ close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o)
 	after_close(&run, sl, status,
 				o->kind == RUN_FAILED ? o->error : close_reason,
 				o->kind == RUN_COMPLETED ? o->result : NULL,
+				o->kind == RUN_FAILED ?
+				failure_jsonb(&run, o->error, o->error_type) : NULL,
 				o->kind != RUN_CANCELED);
 }
 
@@ -550,7 +592,7 @@ run_close_workflow(const char *workflow_id, const char *reason,
 	/* A cancellation request leaves the run running: nothing closed. */
 	if (strcmp(new_status, "running") != 0)
 	{
-		after_close(&run, sl, new_status, reason, NULL, false);
+		after_close(&run, sl, new_status, reason, NULL, NULL, false);
 		scheduler_wake_at_commit();
 	}
 	if (sl != NULL)
@@ -611,7 +653,7 @@ time_out_one(const pg_uuid_t *run_id, const char *schedule_id,
 	}
 
 	run_store_time_out(run_id, message, error_type);
-	after_close(&run, sl, "timed_out", message, NULL, !execution);
+	after_close(&run, sl, "timed_out", message, NULL, NULL, !execution);
 	return true;
 }
 

@@ -143,6 +143,7 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
@@ -178,6 +179,7 @@
  * times in the order of their heap rows, which is the order of insertion
  * while the table only grows).
  */
+#define POLL_COLUMNS 9
 static SpiQuery q_poll = {
 	.generic = true,
 	.sql =
@@ -195,9 +197,9 @@ static SpiQuery q_poll = {
 	"            FOR NO KEY UPDATE SKIP LOCKED))"
 	"  RETURNING e.run_id, e.workflow_id, e.workflow, e.args, e.attempt,"
 	"            e.schedule_id, e.nominal_time, e.last_completion_result,"
-	"            e.due_at)"
+	"            e.due_at, e.last_failure)"
 	" SELECT run_id, workflow_id, workflow, args, attempt, schedule_id,"
-	"        nominal_time, last_completion_result"
+	"        nominal_time, last_completion_result, last_failure"
 	"   FROM claimed ORDER BY due_at, nominal_time, run_id",
 	.nargs = 6,
 	.argtypes = {TEXTOID, TEXTOID, INT4OID, INTERVALOID, BOOLOID, OIDOID},
@@ -242,7 +244,7 @@ static SpiQuery q_run_lookup = {
 	"       owner::text, schedule_id, nominal_time, cron_schedule," \
 	"       retry_policy, retries, run_timeout, execution_timeout," \
 	"       execution_deadline, run_deadline, cancel_requested," \
-	"       last_completion_result" \
+	"       last_completion_result, last_failure" \
 	"  FROM sched.executions"
 
 static SpiQuery q_run_lock = {
@@ -477,19 +479,20 @@ static SpiQuery q_start_run = {
 	"   schedule_id, nominal_time, scheduled_at, overlap_tracked,"
 	"   last_completion_result, due_at, status, retry_policy, run_timeout,"
 	"   execution_timeout, run_deadline, execution_deadline, cron_schedule,"
-	"   start_delay, owner)"
+	"   start_delay, owner, last_failure)"
 	" VALUES (gen_random_uuid(), $1, $2, $3, coalesce($4, '[]'::jsonb), $5,"
 	"         $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $12 + $15,"
 	"         $17, $18, $19,"
 	"         coalesce($20::name, (SELECT s.owner FROM sched.schedules s"
-	"                               WHERE s.schedule_id = $7), current_user))"
+	"                               WHERE s.schedule_id = $7), current_user),"
+	"         $21)"
 	" ON CONFLICT DO NOTHING"
 	" RETURNING run_id",
-	.nargs = 20,
+	.nargs = 21,
 	.argtypes = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID, TEXTOID,
 		TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, BOOLOID, JSONBOID,
 		TIMESTAMPTZOID, TEXTOID, JSONBOID, INTERVALOID, INTERVALOID,
-	TIMESTAMPTZOID, TEXTOID, INTERVALOID, TEXTOID},
+	TIMESTAMPTZOID, TEXTOID, INTERVALOID, TEXTOID, JSONBOID},
 };
 
 /* executions_schedule_open */
@@ -601,6 +604,7 @@ static SpiQuery q_describe_workflow = {
 	"  'error', error, 'close_reason', close_reason,"
 	"  'heartbeat_details', heartbeat_details, 'memo', memo,"
 	"  'last_completion_result', last_completion_result,"
+	"  'last_failure', last_failure,"
 	"  'runs', (SELECT count(*) FROM sched.executions c"
 	"            WHERE c.workflow_id = $1"
 	"              AND ($2 OR sched.may_access(c.owner, $3)"
@@ -639,12 +643,12 @@ static SpiQuery q_start_batch = {
 	" last_completion_result, due_at, status,"
 	" retry_policy, run_timeout, execution_timeout,"
 	" run_deadline, execution_deadline, owner,"
-	" created_at)"
+	" created_at, last_failure)"
 	" SELECT pg_catalog.gen_random_uuid(), u.wf, u.w,"
 	" u.q, coalesce(u.a, '[]'::jsonb), u.m, u.k, u.s,"
 	" u.n, u.sa, u.t, u.l, $1, 'pending', u.r, u.rt,"
 	" u.et, $1 + u.rt, $1 + u.et,"
-	" coalesce(u.o::name, current_user), $17"
+	" coalesce(u.o::name, current_user), $18, u.f"
 	" FROM ROWS FROM (pg_catalog.unnest($2),"
 	" pg_catalog.unnest($3), pg_catalog.unnest($4),"
 	" pg_catalog.unnest($5), pg_catalog.unnest($6),"
@@ -652,14 +656,15 @@ static SpiQuery q_start_batch = {
 	" pg_catalog.unnest($9), pg_catalog.unnest($10),"
 	" pg_catalog.unnest($11), pg_catalog.unnest($12),"
 	" pg_catalog.unnest($13), pg_catalog.unnest($14),"
-	" pg_catalog.unnest($15), pg_catalog.unnest($16))"
-	" AS u(wf, w, q, a, m, k, s, n, sa, t, l, r, rt, et, o)",
-	.nargs = 17,
+	" pg_catalog.unnest($15), pg_catalog.unnest($16),"
+	" pg_catalog.unnest($17))"
+	" AS u(wf, w, q, a, m, k, s, n, sa, t, l, r, rt, et, o, f)",
+	.nargs = 18,
 	.argtypes = {TIMESTAMPTZOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 		JSONBARRAYOID, JSONBARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 		TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, BOOLARRAYOID,
 		JSONBARRAYOID, JSONBARRAYOID, INTERVALARRAYOID, INTERVALARRAYOID,
-	TEXTARRAYOID, TIMESTAMPTZOID},
+	TEXTARRAYOID, JSONBARRAYOID, TIMESTAMPTZOID},
 };
 
 /*
@@ -790,8 +795,8 @@ make_pending(SpiQuery *q, TimestampTz now)
 bool
 run_store_start(const RunStart *rs, pg_uuid_t *run_id)
 {
-	Datum		values[20];
-	char		nulls[20];
+	Datum		values[21];
+	char		nulls[21];
 	bool		started;
 	TimestampTz now = sched_real_now();
 	TimestampTz execution_deadline = rs->execution_deadline;
@@ -839,6 +844,8 @@ run_store_start(const RunStart *rs, pg_uuid_t *run_id)
 	values[18] = rs->start_delay ? IntervalPGetDatum(rs->start_delay) : (Datum) 0;
 	nulls[18] = rs->start_delay ? ' ' : 'n';
 	values[19] = spi_text_or_null(rs->owner, &nulls[19]);
+	values[20] = rs->last_failure ? JsonbPGetDatum(rs->last_failure) : (Datum) 0;
+	nulls[20] = rs->last_failure ? ' ' : 'n';
 
 	SPI_connect();
 	started = spi_run(&q_start_run, values, nulls, false, 0) == 1;
@@ -873,12 +880,12 @@ run_store_start_batch(const RunStart *runs, int n, TimestampTz now,
 	enum
 	{
 		WF, TYPE, QUEUE, ARGS, MEMO, KIND, SCHED, NOMINAL, ACTUAL, TRACKED,
-		LAST, RETRY, RUN_TO, EXEC_TO, OWNER, NCOLS
+		LAST, RETRY, RUN_TO, EXEC_TO, OWNER, FAILURE, NCOLS
 	};
 	static const Oid elem_types[NCOLS] = {TEXTOID, TEXTOID, TEXTOID,
 		JSONBOID, JSONBOID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
 		TIMESTAMPTZOID, BOOLOID, JSONBOID, JSONBOID, INTERVALOID,
-	INTERVALOID, TEXTOID};
+	INTERVALOID, TEXTOID, JSONBOID};
 	Datum		values[NCOLS + 2];
 	Datum	   *cols[NCOLS];
 	bool	   *nulls[NCOLS];
@@ -920,6 +927,8 @@ run_store_start_batch(const RunStart *runs, int n, TimestampTz now,
 		nulls[OWNER][i] = rs->owner == NULL;
 		if (rs->owner)
 			cols[OWNER][i] = CStringGetTextDatum(rs->owner);
+		cols[FAILURE][i] = PointerGetDatum(rs->last_failure);
+		nulls[FAILURE][i] = rs->last_failure == NULL;
 		/* a deadline is a new deadline for the scheduler */
 		if (rs->run_timeout_us > 0 || rs->execution_timeout_us > 0)
 			*deadlines = true;
@@ -1337,6 +1346,7 @@ run_from_spi(const pg_uuid_t *run_id, RunRow *run)
 	run->has_run_deadline = spi_time(0, 16, &run->run_deadline);
 	run->cancel_requested = DatumGetBool(spi_datum(0, 17, &isnull));
 	run->last_completion_result = out_jsonb(spi_jsonb(0, 18));
+	run->last_failure = out_jsonb(spi_jsonb(0, 19));
 }
 
 bool
@@ -1599,7 +1609,7 @@ run_store_signal(const char *workflow_id, const char *signal,
 uint64
 run_store_claim(Datum task_queue, Datum worker, bool worker_null,
 				int32 max_tasks, Interval *lease, bool all, Oid caller,
-				Tuplestorestate *tupstore)
+				Tuplestorestate *tupstore, TupleDesc desc)
 {
 	Datum		values[6];
 	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
@@ -1615,7 +1625,15 @@ run_store_claim(Datum task_queue, Datum worker, bool worker_null,
 	SPI_connect();
 	n = spi_run(&q_poll, values, nulls, false, 0);
 	for (uint64 i = 0; i < n; i++)
-		tuplestore_puttuple(tupstore, SPI_tuptable->vals[i]);
+	{
+		Datum		cols[POLL_COLUMNS];
+		bool		isnull[POLL_COLUMNS];
+
+		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+						  cols, isnull);
+		Assert(desc->natts <= POLL_COLUMNS);
+		tuplestore_putvalues(tupstore, desc, cols, isnull);
+	}
 	SPI_finish();
 	return n;
 }

@@ -52,6 +52,7 @@ typedef struct RunStart
 	TimestampTz scheduled_at;	/* the actual (jittered) time */
 	bool		overlap_tracked;	/* counts as running for overlap */
 	Jsonb	   *last_completion_result; /* may be NULL */
+	Jsonb	   *last_failure;	/* the previous run's failure, or NULL */
 	TimestampTz due_at;			/* claimable from */
 	bool		pending;		/* false: status 'scheduled' until due_at */
 	/* retries, timeouts and cron chains; all zero/NULL: none */
@@ -93,6 +94,7 @@ typedef struct RunRow
 	TimestampTz run_deadline;
 	bool		cancel_requested;
 	Jsonb	   *last_completion_result;
+	Jsonb	   *last_failure;
 } RunRow;
 
 /* ---- starts ---- */
@@ -266,12 +268,14 @@ extern void run_store_signal(const char *workflow_id, const char *signal,
 /*
  * sched.poll: claims up to max_tasks due pending runs of task_queue
  * (every run when all, else the runs caller may access) under a lease,
- * and puts their rows into tupstore.  Returns how many.
+ * and puts their rows into tupstore, as many columns as desc has (an
+ * install script of 0.2.0 declares poll without last_failure).  Returns
+ * how many.
  */
 extern uint64 run_store_claim(Datum task_queue, Datum worker,
 							  bool worker_null, int32 max_tasks,
 							  Interval *lease, bool all, Oid caller,
-							  Tuplestorestate *tupstore);
+							  Tuplestorestate *tupstore, TupleDesc desc);
 
 /*
  * sched.heartbeat: renews the lease of a running run and records details

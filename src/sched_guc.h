@@ -10,6 +10,7 @@
 
 extern int	pg_sched_schedule_retention;	/* seconds */
 extern int	pg_sched_run_retention; /* seconds */
+extern int	pg_sched_audit_retention;	/* seconds */
 extern int	pg_sched_debug_clock_offset;	/* seconds, for tests only */
 
 #endif							/* PG_SCHED_SCHED_GUC_H */

@@ -42,6 +42,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "audit_store.h"
 #include "privileges.h"
 #include "sched_limits.h"
 #include "sched_clock.h"
@@ -60,8 +61,10 @@ PG_FUNCTION_INFO_V1(sched_list_schedules);
 PG_FUNCTION_INFO_V1(sched_pause);
 PG_FUNCTION_INFO_V1(sched_unpause);
 PG_FUNCTION_INFO_V1(sched_trigger);
+PG_FUNCTION_INFO_V1(sched_trigger_immediately);
 PG_FUNCTION_INFO_V1(sched_backfill);
 PG_FUNCTION_INFO_V1(sched_backfill_list);
+PG_FUNCTION_INFO_V1(sched_backfill_actions);
 PG_FUNCTION_INFO_V1(sched_update);
 PG_FUNCTION_INFO_V1(sched_delete);
 
@@ -184,13 +187,15 @@ static SpiQuery plan_check_lock;
 /*
  * lock_row() without reading: for the functions that leave the reading to
  * the processing core.  The lock keeps the checked row (and so its owner)
- * until the transaction ends.
+ * until the transaction ends.  Returns the owner.
  */
-static void
+static char *
 check_schedule(const char *id, Oid caller)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
+	MemoryContext callcxt = CurrentMemoryContext;
+	char	   *owner;
 
 	SPI_connect();
 	values[0] = CStringGetTextDatum(id);
@@ -203,7 +208,11 @@ check_schedule(const char *id, Oid caller)
 		!priv_may_access(caller, SPI_getvalue(SPI_tuptable->vals[0],
 											  SPI_tuptable->tupdesc, 1)))
 		schedule_not_found(id);
+	owner = MemoryContextStrdup(callcxt,
+								SPI_getvalue(SPI_tuptable->vals[0],
+											 SPI_tuptable->tupdesc, 1));
 	SPI_finish();
+	return owner;
 }
 
 static SpiQuery plan_add_backfill;
@@ -216,12 +225,14 @@ static int64
 add_backfills(const char *id, const ScheduleBackfill *bfs, int n,
 			  DispatchOverlap dflt)
 {
-	Oid			types[4] = {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID};
+	Oid			types[6] = {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID,
+	JSONBOID, JSONBOID};
 	int64		first = 0;
 
 	for (int i = 0; i < n; i++)
 	{
-		Datum		values[4];
+		Datum		values[6];
+		char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 		bool		isnull;
 
 		values[0] = CStringGetTextDatum(id);
@@ -229,12 +240,18 @@ add_backfills(const char *id, const ScheduleBackfill *bfs, int n,
 		values[2] = TimestampTzGetDatum(bfs[i].end_at);
 		values[3] = CStringGetTextDatum(dispatch_overlap_names[bfs[i].has_overlap ?
 															   bfs[i].overlap : dflt]);
+		/* overrides of the action's args and memo (NULL: none) */
+		values[4] = bfs[i].args ? JsonbPGetDatum(bfs[i].args) : (Datum) 0;
+		nulls[4] = bfs[i].args ? ' ' : 'n';
+		values[5] = bfs[i].memo ? JsonbPGetDatum(bfs[i].memo) : (Datum) 0;
+		nulls[5] = bfs[i].memo ? ' ' : 'n';
 		spi_run_sql(&plan_add_backfill,
 							   "INSERT INTO sched.backfills"
-							   " (schedule_id, next_time, end_at, overlap)"
-							   " VALUES ($1, $2, $3, $4) RETURNING seq",
-							   4, types,
-				 values, NULL, false, 0);
+							   " (schedule_id, next_time, end_at, overlap, args,"
+							   " memo)"
+							   " VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
+							   6, types,
+				 values, nulls, false, 0);
 		if (i == 0)
 			first = DatumGetInt64(column(SPI_tuptable, 0, 1, &isnull));
 	}
@@ -317,6 +334,42 @@ process_now(const char *id, TimestampTz now)
 	if (!schedule_process(id, &opts))
 		schedule_not_found(id);
 	return opts;
+}
+
+/* The audit entry's detail of a create or an update: the parts given. */
+static Jsonb *
+doc_detail(const ScheduleDoc *doc, bool trigger, int nbfs, int64 token)
+{
+	JsonbParseState *st = NULL;
+
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	schedule_push_key(&st, "parts");
+	pushJsonbValue(&st, WJB_BEGIN_ARRAY, NULL);
+	if (doc->has_action)
+		schedule_push_text(&st, WJB_ELEM, "action");
+	if (doc->has_spec)
+		schedule_push_text(&st, WJB_ELEM, "spec");
+	if (doc->has_policy)
+		schedule_push_text(&st, WJB_ELEM, "policy");
+	if (doc->has_state)
+		schedule_push_text(&st, WJB_ELEM, "state");
+	pushJsonbValue(&st, WJB_END_ARRAY, NULL);
+	if (trigger)
+	{
+		schedule_push_key(&st, "trigger_immediately");
+		schedule_push_bool(&st, WJB_VALUE, true);
+	}
+	if (nbfs > 0)
+	{
+		schedule_push_key(&st, "backfills");
+		schedule_push_int(&st, WJB_VALUE, nbfs);
+	}
+	if (token != 0)
+	{
+		schedule_push_key(&st, "conflict_token");
+		schedule_push_int(&st, WJB_VALUE, token);
+	}
+	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
 }
 
 /* ---- create ---- */
@@ -418,6 +471,9 @@ sched_create_schedule(PG_FUNCTION_ARGS)
 	opts.trigger = trigger;
 	if (!schedule_process(id, &opts))
 		schedule_not_found(id);
+	audit_record(id, "create", caller, priv_role_name(caller),
+				 doc.state.note[0] ? doc.state.note : NULL,
+				 doc_detail(&doc, trigger, nbfs, 0));
 	priv_exit(&ps);
 	scheduler_wake_at_commit();
 	PG_RETURN_TEXT_P(cstring_to_text(id));
@@ -786,6 +842,7 @@ sched_pause(PG_FUNCTION_ARGS)
 						   4, types,
 			 values, NULL, false, 0);
 	SPI_finish();
+	audit_record(id, "pause", caller, row.owner, note, NULL);
 	/* next_due becomes NULL (unless backfills remain) */
 	process_now(id, now);
 	priv_exit(&ps);
@@ -839,6 +896,7 @@ sched_unpause(PG_FUNCTION_ARGS)
 						   6, types,
 			 values, nulls, false, 0);
 	SPI_finish();
+	audit_record(id, "unpause", caller, row.owner, note, NULL);
 	process_now(id, now);
 	priv_exit(&ps);
 	scheduler_wake_at_commit();
@@ -847,51 +905,211 @@ sched_unpause(PG_FUNCTION_ARGS)
 
 /* ---- trigger ---- */
 
-/* sched.trigger(schedule_id text, overlap text DEFAULT NULL) */
-Datum
-sched_trigger(PG_FUNCTION_ARGS)
+/* What sched.trigger was asked: the overlap, the time, the overrides. */
+typedef struct TriggerArgs
 {
-	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
-	ScheduleProcess opts;
-	PrivState	ps;
-	Oid			caller;
+	bool		has_overlap;
+	DispatchOverlap overlap;
+	bool		has_time;
+	TimestampTz time;
+	Jsonb	   *args;
+	Jsonb	   *memo;
+} TriggerArgs;
 
-	memset(&opts, 0, sizeof(opts));
-	if (!PG_ARGISNULL(1))
+/* The earliest and latest times a trigger may name: years 2000-2100. */
+#define TRIGGER_TIME_MIN	INT64CONST(0)
+#define TRIGGER_TIME_MAX	INT64CONST(3187296000000000)	/* 2101-01-01 */
+
+/*
+ * The optional arguments of sched.trigger and sched.trigger_immediately,
+ * from argument 1 on: overlap, scheduled_time, args, memo (an install
+ * script of 0.2.0 passes the overlap only).
+ */
+static void
+trigger_args(FunctionCallInfo fcinfo, TriggerArgs *ta)
+{
+	memset(ta, 0, sizeof(*ta));
+	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
 	{
-		opts.has_trigger_overlap = true;
-		opts.trigger_overlap =
+		ta->has_overlap = true;
+		ta->overlap =
 			schedule_overlap_from_text(text_to_cstring(PG_GETARG_TEXT_PP(1)),
 									   "overlap");
 	}
-	opts.now = schedule_clock();
-	opts.trigger = true;
+	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
+	{
+		ta->has_time = true;
+		ta->time = PG_GETARG_TIMESTAMPTZ(2);
+		if (TIMESTAMP_NOT_FINITE(ta->time) || ta->time < TRIGGER_TIME_MIN ||
+			ta->time >= TRIGGER_TIME_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for scheduled_time: %s is not a time a trigger can name",
+							schedule_format_time(ta->time)),
+					 errhint("The time that names the run is between 2000-01-01 and 2100-12-31, UTC.")));
+	}
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
+	{
+		ta->args = PG_GETARG_JSONB_P(3);
+		schedule_check_args(ta->args, "args");
+	}
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+	{
+		ta->memo = PG_GETARG_JSONB_P(4);
+		schedule_check_memo(ta->memo, "memo");
+	}
+}
+
+/* "started", "buffered" or "skipped": what became of a trigger's action. */
+static const char *
+trigger_outcome(const ScheduleProcess *opts)
+{
+	if (opts->trigger_workflow_id != NULL)
+		return "started";
+	if (opts->trigger_fate == DISPATCH_KEEP)
+		return "buffered";
+	return "skipped";
+}
+
+/* The audit entry's detail of a trigger: what was asked and what came of it. */
+static Jsonb *
+trigger_detail(const TriggerArgs *ta, const ScheduleProcess *opts)
+{
+	JsonbParseState *st = NULL;
+
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	schedule_push_key(&st, "outcome");
+	schedule_push_text(&st, WJB_VALUE, trigger_outcome(opts));
+	schedule_push_key(&st, "nominal_time");
+	schedule_push_time(&st, WJB_VALUE, opts->trigger_nominal);
+	if (ta->has_overlap)
+	{
+		schedule_push_key(&st, "overlap");
+		schedule_push_text(&st, WJB_VALUE, dispatch_overlap_names[ta->overlap]);
+	}
+	if (opts->trigger_workflow_id != NULL)
+	{
+		schedule_push_key(&st, "workflow_id");
+		schedule_push_text(&st, WJB_VALUE, opts->trigger_workflow_id);
+		schedule_push_key(&st, "run_id");
+		schedule_push_text(&st, WJB_VALUE, run_id_string(&opts->trigger_run_id));
+	}
+	if (ta->args)
+	{
+		schedule_push_key(&st, "args");
+		schedule_push_jsonb(&st, WJB_VALUE, ta->args);
+	}
+	if (ta->memo)
+	{
+		schedule_push_key(&st, "memo");
+		schedule_push_jsonb(&st, WJB_VALUE, ta->memo);
+	}
+	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+}
+
+/*
+ * One trigger of one schedule: the action enters the buffer under the
+ * given policy (or the schedule's) and starts as the policy allows; opts
+ * says what became of it.  The audit entry is written here, under the
+ * schedule's lock.
+ */
+static void
+trigger_schedule(const char *id, const TriggerArgs *ta, ScheduleProcess *opts)
+{
+	PrivState	ps;
+	Oid			caller;
+	char	   *owner;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->has_trigger_overlap = ta->has_overlap;
+	opts->trigger_overlap = ta->overlap;
+	opts->has_trigger_time = ta->has_time;
+	opts->trigger_time = ta->time;
+	opts->trigger_args = ta->args;
+	opts->trigger_memo = ta->memo;
+	opts->now = schedule_clock();
+	opts->trigger = true;
 	caller = priv_enter(&ps);
-	check_schedule(id, caller);
-	if (!schedule_process(id, &opts))
+	owner = check_schedule(id, caller);
+	if (!schedule_process(id, opts))
 		schedule_not_found(id);
+	audit_record(id, "trigger", caller, owner, NULL, trigger_detail(ta, opts));
 	priv_exit(&ps);
 	/* a trigger that starts nothing says why (the counters keep it too) */
-	if (opts.dropped > 0)
+	if (opts->dropped > 0)
 		ereport(NOTICE,
 				(errmsg("trigger of schedule \"%s\" was dropped: its buffer is full",
 						id),
 				 errdetail("The buffer holds at most %d actions waiting for their overlap policy.",
 						   DISPATCH_BUFFER_MAX)));
-	else if (opts.taken > 0)
+	else if (opts->taken > 0)
 		ereport(NOTICE,
 				(errmsg("trigger of schedule \"%s\" was skipped: its workflow id is taken by a run that is still open",
 						id),
-				 errdetail("The workflow id of a schedule's run is its action's id and the action's time, to the second.")));
-	else if (opts.skipped > 0)
+				 errdetail("The workflow id of a schedule's run is its action's id and the action's time, to the second, unless the action keeps its original id or names another time format.")));
+	else if (opts->skipped > 0)
 		ereport(NOTICE,
 				(errmsg("trigger of schedule \"%s\" was skipped by overlap policy %s: a run of the schedule is still open",
-						id, dispatch_overlap_names[opts.has_trigger_overlap ?
-												   opts.trigger_overlap :
-												   opts.overlap]),
+						id, dispatch_overlap_names[opts->has_trigger_overlap ?
+												   opts->trigger_overlap :
+												   opts->overlap]),
 				 errhint("Pass overlap => 'allow_all' (or buffer_one, buffer_all) to sched.trigger to start it anyway.")));
 	scheduler_wake_at_commit();
+}
+
+/*
+ * sched.trigger(schedule_id text, overlap text DEFAULT NULL,
+ *		scheduled_time timestamptz DEFAULT NULL, args jsonb DEFAULT NULL,
+ *		memo jsonb DEFAULT NULL)
+ */
+Datum
+sched_trigger(PG_FUNCTION_ARGS)
+{
+	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
+	TriggerArgs ta;
+	ScheduleProcess opts;
+
+	trigger_args(fcinfo, &ta);
+	trigger_schedule(id, &ta, &opts);
 	PG_RETURN_VOID();
+}
+
+/*
+ * sched.trigger_immediately(schedule_id text, overlap text DEFAULT NULL,
+ *		scheduled_time timestamptz DEFAULT NULL, args jsonb DEFAULT NULL,
+ *		memo jsonb DEFAULT NULL) RETURNS TABLE (outcome text, run_id uuid,
+ *		workflow_id text, nominal_time timestamptz)
+ *
+ * sched.trigger that says what it did: one row, the run it started, or
+ * "buffered" or "skipped" with the nominal time and no run.
+ */
+Datum
+sched_trigger_immediately(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
+	TriggerArgs ta;
+	ScheduleProcess opts;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	trigger_args(fcinfo, &ta);
+	trigger_schedule(id, &ta, &opts);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	values[0] = CStringGetTextDatum(trigger_outcome(&opts));
+	if (opts.trigger_workflow_id != NULL)
+	{
+		pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));
+
+		*u = opts.trigger_run_id;
+		values[1] = UUIDPGetDatum(u);
+		values[2] = CStringGetTextDatum(opts.trigger_workflow_id);
+	}
+	else
+		nulls[1] = nulls[2] = true;
+	values[3] = TimestampTzGetDatum(opts.trigger_nominal);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	return (Datum) 0;
 }
 
 /* ---- backfill ---- */
@@ -899,16 +1117,65 @@ sched_trigger(PG_FUNCTION_ARGS)
 
 static SpiQuery plan_touch;
 
-/* Adds backfill ranges, processes them as far as they go; the count. */
-static int64
-backfill(const char *id, const ScheduleBackfill *bfs, int n)
+/* What a backfill call did with the times of its ranges. */
+typedef struct BackfillResult
+{
+	int64		actions;		/* all of them (what sched.backfill returns) */
+	int64		started;
+	int64		buffered;		/* waiting for their overlap policy */
+	int64		skipped;		/* by the policy, or their id was taken */
+	int64		pending;		/* still in the ranges: fed as the buffer drains */
+} BackfillResult;
+
+static Jsonb *
+backfill_detail(const ScheduleBackfill *bfs, int n, const BackfillResult *r)
+{
+	JsonbParseState *st = NULL;
+
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	schedule_push_key(&st, "actions");
+	schedule_push_int(&st, WJB_VALUE, r->actions);
+	schedule_push_key(&st, "ranges");
+	pushJsonbValue(&st, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 0; i < n; i++)
+	{
+		pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+		schedule_push_key(&st, "start_at");
+		schedule_push_time(&st, WJB_VALUE, bfs[i].start_at);
+		schedule_push_key(&st, "end_at");
+		schedule_push_time(&st, WJB_VALUE, bfs[i].end_at);
+		if (bfs[i].has_overlap)
+		{
+			schedule_push_key(&st, "overlap");
+			schedule_push_text(&st, WJB_VALUE,
+							   dispatch_overlap_names[bfs[i].overlap]);
+		}
+		if (bfs[i].args)
+		{
+			schedule_push_key(&st, "args");
+			schedule_push_jsonb(&st, WJB_VALUE, bfs[i].args);
+		}
+		if (bfs[i].memo)
+		{
+			schedule_push_key(&st, "memo");
+			schedule_push_jsonb(&st, WJB_VALUE, bfs[i].memo);
+		}
+		pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+	}
+	pushJsonbValue(&st, WJB_END_ARRAY, NULL);
+	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
+}
+
+/* Adds backfill ranges, processes them as far as they go; what it did. */
+static void
+backfill(const char *id, const ScheduleBackfill *bfs, int n,
+		 BackfillResult *r)
 {
 	TimestampTz now = schedule_clock();
 	Oid			types[2] = {TEXTOID, TIMESTAMPTZOID};
 	Datum		values[2];
 	LockedRow	row;
 	int64		first;
-	int64		total;
 	ScheduleProcess opts;
 	PrivState	ps;
 	Oid			caller = priv_enter(&ps);
@@ -940,22 +1207,29 @@ backfill(const char *id, const ScheduleBackfill *bfs, int n)
 
 	/* what was fed now, and what the cursors still hold */
 	SPI_connect();
-	total = opts.counted + (first > 0 ? count_left(id, first) : 0);
+	r->pending = first > 0 ? count_left(id, first) : 0;
 	SPI_finish();
+	r->actions = opts.counted + r->pending;
+	r->started = opts.bf_started;
+	r->buffered = opts.bf_buffered;
+	r->skipped = opts.bf_skipped;
+	audit_record(id, "backfill", caller, row.owner, NULL,
+				 backfill_detail(bfs, n, r));
 	priv_exit(&ps);
 	scheduler_wake_at_commit();
-	return total;
 }
 
 /*
  * sched.backfill(schedule_id text, start_at timestamptz, end_at timestamptz,
- *		overlap text DEFAULT NULL) RETURNS bigint
+ *		overlap text DEFAULT NULL, args jsonb DEFAULT NULL,
+ *		memo jsonb DEFAULT NULL) RETURNS bigint
  */
 Datum
 sched_backfill(PG_FUNCTION_ARGS)
 {
 	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
 	ScheduleBackfill bf;
+	BackfillResult r;
 
 	memset(&bf, 0, sizeof(bf));
 	if (PG_ARGISNULL(1))
@@ -970,8 +1244,20 @@ sched_backfill(PG_FUNCTION_ARGS)
 		bf.overlap = schedule_overlap_from_text(text_to_cstring(PG_GETARG_TEXT_PP(3)),
 												"overlap");
 	}
+	/* an install script of 0.2.0 passes four arguments */
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+	{
+		bf.args = PG_GETARG_JSONB_P(4);
+		schedule_check_args(bf.args, "args");
+	}
+	if (PG_NARGS() > 5 && !PG_ARGISNULL(5))
+	{
+		bf.memo = PG_GETARG_JSONB_P(5);
+		schedule_check_memo(bf.memo, "memo");
+	}
 	schedule_check_backfill(&bf, "");
-	PG_RETURN_INT64(backfill(id, &bf, 1));
+	backfill(id, &bf, 1, &r);
+	PG_RETURN_INT64(r.actions);
 }
 
 /* sched.backfill(schedule_id text, backfills jsonb) RETURNS bigint */
@@ -982,9 +1268,42 @@ sched_backfill_list(PG_FUNCTION_ARGS)
 	Jsonb	   *jb = sched_arg_jsonb(fcinfo, 1, "backfills");
 	ScheduleBackfill *bfs;
 	int			n;
+	BackfillResult r;
 
 	n = schedule_backfills_from_jsonb(jb, "backfills", &bfs);
-	PG_RETURN_INT64(backfill(id, bfs, n));
+	backfill(id, bfs, n, &r);
+	PG_RETURN_INT64(r.actions);
+}
+
+/*
+ * sched.backfill_actions(schedule_id text, backfills jsonb) RETURNS TABLE
+ *		(actions bigint, started bigint, buffered bigint, skipped bigint,
+ *		pending bigint)
+ *
+ * sched.backfill that says what it did with the actions of its ranges.
+ */
+Datum
+sched_backfill_actions(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
+	Jsonb	   *jb = sched_arg_jsonb(fcinfo, 1, "backfills");
+	ScheduleBackfill *bfs;
+	int			n;
+	BackfillResult r;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+
+	n = schedule_backfills_from_jsonb(jb, "backfills", &bfs);
+	backfill(id, bfs, n, &r);
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	values[0] = Int64GetDatum(r.actions);
+	values[1] = Int64GetDatum(r.started);
+	values[2] = Int64GetDatum(r.buffered);
+	values[3] = Int64GetDatum(r.skipped);
+	values[4] = Int64GetDatum(r.pending);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	return (Datum) 0;
 }
 
 /* ---- update, delete ---- */
@@ -1088,6 +1407,9 @@ sched_update(PG_FUNCTION_ARGS)
 	SPI_finish();
 
 	opts = process_now(id, now);
+	audit_record(id, "update", caller, row.owner,
+				 doc.has_state && doc.state.note[0] ? doc.state.note : NULL,
+				 doc_detail(&doc, false, 0, opts.conflict_token));
 	priv_exit(&ps);
 	scheduler_wake_at_commit();
 	PG_RETURN_INT64(opts.conflict_token);
@@ -1104,8 +1426,9 @@ sched_delete(PG_FUNCTION_ARGS)
 	Datum		values[1];
 	PrivState	ps;
 	Oid			caller = priv_enter(&ps);
+	char	   *owner;
 
-	check_schedule(id, caller);
+	owner = check_schedule(id, caller);
 	SPI_connect();
 	values[0] = CStringGetTextDatum(id);
 	/* buffer and backfills go with it (ON DELETE CASCADE); runs stay */
@@ -1116,6 +1439,7 @@ sched_delete(PG_FUNCTION_ARGS)
 	if (SPI_processed == 0)
 		schedule_not_found(id);
 	SPI_finish();
+	audit_record(id, "delete", caller, owner, NULL, NULL);
 	priv_exit(&ps);
 	scheduler_wake_at_commit();
 	PG_RETURN_VOID();

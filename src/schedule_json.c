@@ -36,6 +36,12 @@
  *	   (strings); stored with the defaults filled in.
  *	 - action.memo and the schedule memo are JSON objects (Temporal's memo
  *	   is a map); args is a JSON array.
+ *	 - the workflow id of a run is "<id>-<nominal time, RFC 3339 UTC>" by
+ *	   default; id_time_format gives the suffix as a to_char() pattern of
+ *	   the UTC time (at most 100 bytes; checked on the longest output it can
+ *	   give, so every id fits 1000 bytes), keep_original_workflow_id the id
+ *	   as given (then up to 1000 bytes); not both.  Canonical output shows
+ *	   them only when set.
  *	 - limited_actions true with remaining_actions 0 is refused on input
  *	   (SEMANTICS 4: "limited without a positive count"), although describe
  *	   shows exactly that for an exhausted limited schedule; an update of
@@ -474,13 +480,68 @@ enum
 	A_MEMO,
 	A_SQL,
 	A_TRANSACTION,
+	A_ID_TIME_FORMAT,
+	A_KEEP_ID,
 	A_COUNT
 };
 
 static const char *const action_keys[] = {
 	"workflow", "args", "id", "task_queue", "execution_timeout",
-	"run_timeout", "retry_policy", "memo", "sql", "transaction", NULL
+	"run_timeout", "retry_policy", "memo", "sql", "transaction",
+	"id_time_format", "keep_original_workflow_id", NULL
 };
+
+/* The longest id_time_format accepted. */
+#define ID_TIME_FORMAT_MAX		100
+
+char *
+schedule_format_id_time(const char *format, TimestampTz nominal)
+{
+	/* a timestamp without time zone holds the UTC wall clock */
+	text	   *t = DatumGetTextPP(DirectFunctionCall2(timestamp_to_char,
+													   TimestampGetDatum((Timestamp) nominal),
+													   CStringGetTextDatum(format)));
+
+	return text_to_cstring(t);
+}
+
+/*
+ * The action's id options (read before the id, whose limit depends on
+ * them): the suffix's format must be non-empty and short, and the longest
+ * suffix it can give (names of days and months, at their longest in
+ * September and on a Wednesday) must leave the id within 1000 bytes.
+ */
+static int
+id_options(const JsonbValue **val, char **kpath, ScheduleAction *out)
+{
+	if (val[A_KEEP_ID])
+	{
+		if (val[A_KEEP_ID]->type != jbvBool)
+			jsonin_type_error(kpath[A_KEEP_ID], "a boolean", val[A_KEEP_ID]);
+		out->keep_original_workflow_id = val[A_KEEP_ID]->val.boolean;
+	}
+	if (val[A_ID_TIME_FORMAT] == NULL)
+		return out->keep_original_workflow_id ? SCHED_NAME_MAX :
+			SCHEDULE_ACTION_ID_MAX;
+	if (out->keep_original_workflow_id)
+		jsonin_value_error(kpath[A_ID_TIME_FORMAT],
+						   "With keep_original_workflow_id every run's workflow id is the id as given.",
+						   "an action with keep_original_workflow_id has no id_time_format");
+	out->id_time_format = json_string(val[A_ID_TIME_FORMAT],
+									  kpath[A_ID_TIME_FORMAT], false);
+	if (strlen(out->id_time_format) > ID_TIME_FORMAT_MAX)
+		jsonin_value_error(kpath[A_ID_TIME_FORMAT], NULL, SCHED_TOO_LONG_FMT,
+						   (int) strlen(out->id_time_format),
+						   ID_TIME_FORMAT_MAX);
+	{
+		/* 2100-09-29 23:59:59.999999 UTC: a Wednesday in September */
+		TimestampTz widest = INT64CONST(3179260799999999);
+		int			len = strlen(schedule_format_id_time(out->id_time_format,
+														 widest));
+
+		return SCHED_NAME_MAX - 1 - len;
+	}
+}
 
 /*
  * Keys of sched.start_workflow that a schedule's action refuses by name
@@ -520,7 +581,7 @@ refuse_start_keys(const JsonbValue *v, const char *path)
  */
 static void
 sql_action_from_values(const JsonbValue **val, char **kpath, const char *path,
-					   ScheduleAction *out)
+					   int id_max, ScheduleAction *out)
 {
 	static const int others[] = {A_WORKFLOW, A_TASK_QUEUE, A_ARGS};
 	JsonbParseState *st = NULL;
@@ -547,11 +608,11 @@ sql_action_from_values(const JsonbValue **val, char **kpath, const char *path,
 		out->transaction = val[A_TRANSACTION]->val.boolean;
 	}
 	out->id = json_string(val[A_ID], kpath[A_ID], false);
-	if (strlen(out->id) > SCHEDULE_ACTION_ID_MAX)
+	if ((int) strlen(out->id) > id_max)
 		jsonin_value_error(kpath[A_ID],
 					"Workflow ids are the id, \"-\" and the nominal time, at most 1000 bytes.",
 					"id of %d bytes is longer than the limit of %d",
-					(int) strlen(out->id), SCHEDULE_ACTION_ID_MAX);
+					(int) strlen(out->id), id_max);
 	out->workflow = SCHEDULE_SQL_WORKFLOW;
 	out->task_queue = SCHEDULE_SQL_TASK_QUEUE;
 
@@ -595,16 +656,18 @@ action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
 {
 	const JsonbValue *val[A_COUNT];
 	char	   *kpath[A_COUNT];
+	int			id_max;
 
 	memset(out, 0, sizeof(*out));
 	refuse_start_keys(v, path);
 	object_keys(v, path, action_keys, val, A_COUNT);
 	for (int k = 0; k < A_COUNT; k++)
 		kpath[k] = key_path(path, action_keys[k]);
+	id_max = id_options(val, kpath, out);
 
 	if (val[A_SQL] != NULL)
 	{
-		sql_action_from_values(val, kpath, path, out);
+		sql_action_from_values(val, kpath, path, id_max, out);
 		goto options;
 	}
 	if (val[A_TRANSACTION] != NULL)
@@ -623,11 +686,11 @@ action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
 					SCHED_TOO_LONG_FMT,
 					(int) strlen(out->workflow), SCHED_NAME_MAX);
 	out->id = json_string(val[A_ID], kpath[A_ID], false);
-	if (strlen(out->id) > SCHEDULE_ACTION_ID_MAX)
+	if ((int) strlen(out->id) > id_max)
 		jsonin_value_error(kpath[A_ID],
 					"Workflow ids are the id, \"-\" and the nominal time, at most 1000 bytes.",
 					SCHED_TOO_LONG_FMT,
-					(int) strlen(out->id), SCHEDULE_ACTION_ID_MAX);
+					(int) strlen(out->id), id_max);
 	out->task_queue = json_string(val[A_TASK_QUEUE], kpath[A_TASK_QUEUE],
 								  false);
 	if (strlen(out->task_queue) > SCHED_NAME_MAX)
@@ -645,7 +708,7 @@ action_from_value(const JsonbValue *v, const char *path, ScheduleAction *out)
 		if (!jsonin_is_container(val[A_ARGS], true))
 			jsonin_type_error(kpath[A_ARGS], "an array", val[A_ARGS]);
 		out->args = JsonbValueToJsonb((JsonbValue *) val[A_ARGS]);
-		sched_check_payload(out->args, kpath[A_ARGS]);
+		schedule_check_args(out->args, kpath[A_ARGS]);
 	}
 	else
 		out->args = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
@@ -667,8 +730,30 @@ options:
 		if (!jsonin_is_container(val[A_MEMO], false))
 			jsonin_type_error(kpath[A_MEMO], "an object", val[A_MEMO]);
 		out->memo = JsonbValueToJsonb((JsonbValue *) val[A_MEMO]);
-		sched_check_payload(out->memo, kpath[A_MEMO]);
+		schedule_check_memo(out->memo, kpath[A_MEMO]);
 	}
+}
+
+void
+schedule_check_args(Jsonb *args, const char *name)
+{
+	JsonbValue	root;
+
+	jsonin_root_value(args, &root);
+	if (!jsonin_is_container(&root, true))
+		jsonin_type_error(name, "an array", &root);
+	sched_check_payload(args, name);
+}
+
+void
+schedule_check_memo(Jsonb *memo, const char *name)
+{
+	JsonbValue	root;
+
+	jsonin_root_value(memo, &root);
+	if (!jsonin_is_container(&root, false))
+		jsonin_type_error(name, "an object", &root);
+	sched_check_payload(memo, name);
 }
 
 void
@@ -722,6 +807,16 @@ schedule_action_to_jsonb(const ScheduleAction *a)
 	{
 		schedule_push_key(&st, "memo");
 		schedule_push_jsonb(&st, WJB_VALUE, a->memo);
+	}
+	if (a->id_time_format)
+	{
+		schedule_push_key(&st, "id_time_format");
+		schedule_push_text(&st, WJB_VALUE, a->id_time_format);
+	}
+	if (a->keep_original_workflow_id)
+	{
+		schedule_push_key(&st, "keep_original_workflow_id");
+		schedule_push_bool(&st, WJB_VALUE, true);
 	}
 	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
 }
@@ -930,7 +1025,7 @@ schedule_doc_from_jsonb(Jsonb *jb, const char *path, ScheduleDoc *out)
 /* ---- backfill requests ---- */
 
 static const char *const backfill_keys[] = {
-	"start_at", "end_at", "overlap", NULL
+	"start_at", "end_at", "overlap", "args", "memo", NULL
 };
 
 void
@@ -977,10 +1072,10 @@ schedule_backfills_from_jsonb(Jsonb *jb, const char *path,
 	for (int i = 0; i < n; i++)
 	{
 		char	   *ipath = psprintf("%s[%d]", path, i);
-		const JsonbValue *val[3];
+		const JsonbValue *val[5];
 		ScheduleBackfill *bf = &(*out)[i];
 
-		object_keys(&items[i].value, ipath, backfill_keys, val, 3);
+		object_keys(&items[i].value, ipath, backfill_keys, val, 5);
 		if (val[0] == NULL)
 			jsonin_missing_key("start_at", ipath);
 		if (val[1] == NULL)
@@ -992,6 +1087,16 @@ schedule_backfills_from_jsonb(Jsonb *jb, const char *path,
 			bf->has_overlap = true;
 			bf->overlap = overlap_from_value(val[2],
 											 key_path(ipath, "overlap"));
+		}
+		if (val[3])
+		{
+			bf->args = JsonbValueToJsonb((JsonbValue *) val[3]);
+			schedule_check_args(bf->args, key_path(ipath, "args"));
+		}
+		if (val[4])
+		{
+			bf->memo = JsonbValueToJsonb((JsonbValue *) val[4]);
+			schedule_check_memo(bf->memo, key_path(ipath, "memo"));
 		}
 		schedule_check_backfill(bf, ipath);
 	}

@@ -43,6 +43,9 @@ typedef struct ScheduleAction
 	Jsonb	   *memo;			/* a JSON object, or NULL */
 	char	   *sql;			/* an SQL action's command, or NULL */
 	bool		transaction;	/* sql: command and close in one transaction */
+	/* the workflow id of each run (schedule_process.c's workflow_id()) */
+	char	   *id_time_format; /* to_char() pattern of the suffix, or NULL */
+	bool		keep_original_workflow_id;	/* the id as given */
 } ScheduleAction;
 
 /*
@@ -97,6 +100,8 @@ typedef struct ScheduleBackfill
 	TimestampTz end_at;
 	bool		has_overlap;	/* false: the schedule's policy */
 	DispatchOverlap overlap;
+	Jsonb	   *args;			/* overrides of the action's, or NULL */
+	Jsonb	   *memo;
 } ScheduleBackfill;
 
 /*
@@ -147,6 +152,17 @@ extern int	schedule_backfills_from_jsonb(Jsonb *jb, const char *path,
 /* Checks one range (end_at not before start_at, both finite). */
 extern void schedule_check_backfill(const ScheduleBackfill *bf,
 									const char *path);
+
+/*
+ * Checks overrides of an action's args (a JSON array) and memo (a JSON
+ * object), with the wording and limits of the action's own; name is the
+ * path of each ("args", "backfills[0].memo").
+ */
+extern void schedule_check_args(Jsonb *args, const char *name);
+extern void schedule_check_memo(Jsonb *memo, const char *name);
+
+/* A nominal time in an action's id_time_format (to_char() of UTC). */
+extern char *schedule_format_id_time(const char *format, TimestampTz nominal);
 
 /* Instants: TimestampTz <-> the engine's Unix seconds. */
 extern spec_time schedule_ts_to_spec(TimestampTz ts);	/* floor */

@@ -289,16 +289,25 @@ schedule_count_times(const char *schedule_id, const Spec *spec,
 	return n;
 }
 
-/* "<action id>-<nominal time as RFC 3339 UTC to the second>" */
+/*
+ * "<action id>-<nominal time as RFC 3339 UTC to the second>" by default;
+ * the id as given with keep_original_workflow_id; the time in the action's
+ * id_time_format otherwise (schedule_json.c).
+ */
 static char *
-workflow_id(const char *action_id, TimestampTz nominal)
+workflow_id(const ScheduleAction *a, TimestampTz nominal)
 {
 	char		buf[SPEC_TIME_TEXT_LEN];
-
+	const char *action_id = a->id;
 	size_t		idlen = strlen(action_id);
 	size_t		tlen;
 	char	   *id;
 
+	if (a->keep_original_workflow_id)
+		return pstrdup(action_id);
+	if (a->id_time_format != NULL)
+		return psprintf("%s-%s", action_id,
+						schedule_format_id_time(a->id_time_format, nominal));
 	/* by hand, not psprintf(): this runs for every action */
 	spec_format_time(schedule_ts_to_spec(nominal), buf);
 	tlen = strlen(buf);
@@ -334,6 +343,7 @@ typedef struct SchedRow
 	int64		num_limit;
 	TimestampTz created_at;		/* this incarnation of the id (schedule_process.h) */
 	const char *owner;			/* its runs belong to the schedule's owner */
+	Jsonb	   *last_failure;	/* of the schedule's last failed run */
 } SchedRow;
 
 
@@ -387,6 +397,8 @@ row_from_tuple(SchedRow *row, const char *id, HeapTuple tup, TupleDesc desc,
 	row->num_limit = DatumGetInt64(column(tupno, c++, &isnull));
 	row->created_at = DatumGetTimestampTz(column(tupno, c++, &isnull));
 	row->owner = TextDatumGetCString(column(tupno, c++, &isnull));
+	d = column(tupno, c++, &isnull);
+	row->last_failure = isnull ? NULL : DatumGetJsonbP(d);
 #undef column
 }
 
@@ -414,6 +426,21 @@ load_row(const char *id, SchedRow *row)
 
 /* ---- the processing of one schedule ---- */
 
+/*
+ * What an item carries beside what dispatch.c sees (DispatchItem.tag
+ * indexes Proc.extras; 0: nothing): a trigger's or backfill's overrides
+ * of the action's args and memo, whether it is this call's trigger, and
+ * whether it counts for this call's backfill (count_from_seq).
+ */
+typedef struct ItemExtra
+{
+	Jsonb	   *args;			/* NULL: the action's */
+	Jsonb	   *memo;
+	bool		trigger;
+	bool		counted;
+	DispatchFate fate;			/* the trigger's, when it left the buffer */
+} ItemExtra;
+
 typedef struct Cursor
 {
 	int64		seq;
@@ -422,6 +449,7 @@ typedef struct Cursor
 	DispatchOverlap overlap;
 	bool		done;			/* range exhausted: delete it */
 	bool		moved;			/* next_time changed: write it */
+	int32		tag;			/* its items' ItemExtra (overrides, counted) */
 } Cursor;
 
 typedef struct Proc
@@ -448,17 +476,53 @@ typedef struct Proc
 	DispatchState ds;
 	DispatchOps ops;
 	ScheduleBatch *batch;		/* the tick's batch; NULL: write at once */
+	ItemExtra  *extras;			/* [0] unused */
+	int			nextras;
+	int			maxextras;
 } Proc;
+
+/* A new ItemExtra; returns its tag. */
+static int32
+proc_extra(Proc *pc, Jsonb *args, Jsonb *memo)
+{
+	ItemExtra  *x;
+
+	if (pc->maxextras == 0)
+	{
+		pc->maxextras = 8;
+		pc->extras = palloc0(sizeof(ItemExtra) * pc->maxextras);
+		pc->nextras = 1;
+	}
+	else if (pc->nextras == pc->maxextras)
+	{
+		pc->maxextras *= 2;
+		pc->extras = repalloc(pc->extras, sizeof(ItemExtra) * pc->maxextras);
+	}
+	x = &pc->extras[pc->nextras];
+	memset(x, 0, sizeof(*x));
+	x->args = args;
+	x->memo = memo;
+	x->fate = DISPATCH_KEEP;
+	return pc->nextras++;
+}
+
+static ItemExtra *
+item_extra(Proc *pc, const DispatchItem *it)
+{
+	return it->tag > 0 ? &pc->extras[it->tag] : NULL;
+}
 
 static void
 proc_append(Proc *pc, TimestampTz nominal, TimestampTz actual,
-			DispatchOverlap overlap, DispatchKind kind)
+			DispatchOverlap overlap, DispatchKind kind, int32 tag)
 {
 	DispatchItem *it;
 
 	if (!dispatch_buffer_accepts(overlap, pc->held))
 	{
 		pc->dropped++;
+		if (tag > 0)
+			pc->extras[tag].fate = DISPATCH_SKIPPED;
 		return;
 	}
 	if (pc->nitems == pc->maxitems)
@@ -473,6 +537,7 @@ proc_append(Proc *pc, TimestampTz nominal, TimestampTz actual,
 	it->overlap = overlap;
 	it->kind = kind;
 	it->fate = DISPATCH_KEEP;
+	it->tag = tag;
 	if (overlap != DISPATCH_ALLOW_ALL)
 		pc->held++;
 	if (kind == DISPATCH_SCHEDULED)
@@ -493,6 +558,17 @@ proc_compact(Proc *pc)
 
 		if (it->fate != DISPATCH_KEEP)
 		{
+			ItemExtra  *x = item_extra(pc, it);
+
+			if (x != NULL && x->trigger)
+				x->fate = it->fate;
+			if (x != NULL && x->counted)
+			{
+				if (it->fate == DISPATCH_STARTED)
+					pc->opts->bf_started++;
+				else
+					pc->opts->bf_skipped++;
+			}
 			if (it->seq != 0)
 			{
 				if (pc->ngone == pc->maxgone)
@@ -557,7 +633,7 @@ proc_load_buffer(Proc *pc, bool stored)
 	values[0] = CStringGetTextDatum(pc->row.id);
 	spi_run_sql(&plan_buffer,
 						   "SELECT seq, nominal_time, actual_time, overlap,"
-						   " start_kind FROM sched.buffer"
+						   " start_kind, args, memo FROM sched.buffer"
 						   " WHERE schedule_id = $1 ORDER BY seq",
 						   1, types,
 			 values, NULL, false, 0);
@@ -576,12 +652,20 @@ proc_load_buffer(Proc *pc, bool stored)
 		it->overlap = overlap_from_stored(TextDatumGetCString(column(i, 4, &isnull)));
 		it->kind = kind_from_name(TextDatumGetCString(column(i, 5, &isnull)));
 		it->fate = DISPATCH_KEEP;
+		it->tag = 0;
+		{
+			Jsonb	   *args = spi_jsonb(i, 6);
+			Jsonb	   *memo = spi_jsonb(i, 7);
+
+			if (args != NULL || memo != NULL)
+				it->tag = proc_extra(pc, args, memo);
+		}
 	}
 	proc_compact(pc);
 
 	values[0] = CStringGetTextDatum(pc->row.id);
 	spi_run_sql(&plan_backfills,
-						   "SELECT seq, next_time, end_at, overlap"
+						   "SELECT seq, next_time, end_at, overlap, args, memo"
 						   " FROM sched.backfills"
 						   " WHERE schedule_id = $1 ORDER BY seq",
 						   1, types,
@@ -597,6 +681,18 @@ proc_load_buffer(Proc *pc, bool stored)
 		c->next_time = DatumGetTimestampTz(column(i, 2, &isnull));
 		c->end_at = DatumGetTimestampTz(column(i, 3, &isnull));
 		c->overlap = overlap_from_stored(TextDatumGetCString(column(i, 4, &isnull)));
+		{
+			Jsonb	   *args = spi_jsonb(i, 5);
+			Jsonb	   *memo = spi_jsonb(i, 6);
+			bool		counted = pc->opts->count_from_seq > 0 &&
+				c->seq >= pc->opts->count_from_seq;
+
+			if (args != NULL || memo != NULL || counted)
+			{
+				c->tag = proc_extra(pc, args, memo);
+				pc->extras[c->tag].counted = counted;
+			}
+		}
 	}
 }
 
@@ -661,7 +757,7 @@ proc_catch_up(Proc *pc)
 				if (!dispatch_buffer_accepts(row->policy.overlap, pc->held))
 					proc_pass(pc);
 				proc_append(pc, iter_nominal(&it), actual,
-							row->policy.overlap, DISPATCH_SCHEDULED);
+							row->policy.overlap, DISPATCH_SCHEDULED, 0);
 				break;
 			case DISPATCH_TIME_MISSED:
 				pc->missed++;
@@ -686,11 +782,21 @@ proc_start(void *ctx, const DispatchItem *item, bool tracked)
 	pg_uuid_t	run_id;
 
 	memset(&rs, 0, sizeof(rs));
-	rs.workflow_id = workflow_id(row->action.id, item->nominal);
+	rs.workflow_id = workflow_id(&row->action, item->nominal);
 	rs.workflow = row->action.workflow;
 	rs.task_queue = row->action.task_queue;
 	rs.args = row->action.args;
 	rs.memo = row->action.memo;
+	if (item->tag > 0)
+	{
+		ItemExtra  *x = &pc->extras[item->tag];
+
+		/* a trigger's or backfill's overrides of the action */
+		if (x->args)
+			rs.args = x->args;
+		if (x->memo)
+			rs.memo = x->memo;
+	}
 	rs.start_kind = dispatch_kind_names[item->kind];
 	rs.schedule_id = row->id;
 	rs.nominal_time = item->nominal;
@@ -698,6 +804,8 @@ proc_start(void *ctx, const DispatchItem *item, bool tracked)
 	rs.overlap_tracked = tracked;
 	/* SEMANTICS.md 2: every run but allow_all ones gets the last result */
 	rs.last_completion_result = tracked ? row->last_result : NULL;
+	/* and the last failure, as Temporal's ContinuedFailure */
+	rs.last_failure = tracked ? row->last_failure : NULL;
 	rs.due_at = pc->now;
 	rs.pending = true;
 	/* the action's retries and timeouts (run_close.c enforces them) */
@@ -726,6 +834,11 @@ proc_start(void *ctx, const DispatchItem *item, bool tracked)
 	if (!run_store_start(&rs, &run_id))
 		return false;
 	pc->acted = true;
+	if (item->tag > 0 && pc->extras[item->tag].trigger)
+	{
+		pc->opts->trigger_run_id = run_id;
+		pc->opts->trigger_workflow_id = pstrdup(rs.workflow_id);
+	}
 	if (item->kind == DISPATCH_SCHEDULED && pc->opts->stats &&
 		pc->opts->stats->on_start)
 		pc->opts->stats->on_start(item->actual, pc->opts->stats->arg);
@@ -760,6 +873,7 @@ proc_terminate(void *ctx)
 typedef struct Batch
 {
 	MemoryContext cxt;
+	int32		tag;			/* the cursor's ItemExtra, as its items' */
 	int			n;
 	Datum		wf[BATCH_SIZE];
 	Datum		nominal[BATCH_SIZE];
@@ -782,6 +896,10 @@ batch_flush(Proc *pc, Batch *b)
 	proto.task_queue = row->action.task_queue;
 	proto.args = row->action.args;
 	proto.memo = row->action.memo;
+	if (b->tag > 0 && pc->extras[b->tag].args)
+		proto.args = pc->extras[b->tag].args;
+	if (b->tag > 0 && pc->extras[b->tag].memo)
+		proto.memo = pc->extras[b->tag].memo;
 	proto.schedule_id = row->id;
 	proto.due_at = pc->now;
 	proto.retry_policy = row->action.retry_policy;
@@ -794,6 +912,11 @@ batch_flush(Proc *pc, Batch *b)
 		pc->acted = true;
 	pc->ds.num_actions += inserted;
 	pc->ds.num_skipped += b->n - inserted;
+	if (b->tag > 0 && pc->extras[b->tag].counted)
+	{
+		pc->opts->bf_started += inserted;
+		pc->opts->bf_skipped += b->n - inserted;
+	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(b->cxt);
 	b->n = 0;
@@ -841,16 +964,21 @@ proc_feed(Proc *pc, Batch **batch)
 				{
 					b = *batch = palloc(sizeof(Batch));
 					b->n = 0;
+					b->tag = c->tag;
 					b->cxt = AllocSetContextCreate(CurrentMemoryContext,
 												   "pg_sched backfill batch",
 												   ALLOCSET_DEFAULT_SIZES);
 				}
-				else if (b->n == BATCH_SIZE)
+				else if (b->n == BATCH_SIZE || b->tag != c->tag)
+				{
+					/* one statement per cursor's overrides */
 					batch_flush(pc, b);
+					b->tag = c->tag;
+				}
 				{
 					MemoryContext old = MemoryContextSwitchTo(b->cxt);
 
-					b->wf[b->n] = CStringGetTextDatum(workflow_id(row->action.id,
+					b->wf[b->n] = CStringGetTextDatum(workflow_id(&row->action,
 																  iter_nominal(&it)));
 					MemoryContextSwitchTo(old);
 				}
@@ -863,7 +991,7 @@ proc_feed(Proc *pc, Batch **batch)
 				if (pc->held >= DISPATCH_BUFFER_MAX)
 					break;		/* blocked until the buffer drains */
 				proc_append(pc, iter_nominal(&it), actual, c->overlap,
-							DISPATCH_BACKFILL);
+							DISPATCH_BACKFILL, c->tag);
 			}
 			fed++;
 			if (count)
@@ -983,13 +1111,18 @@ proc_write(Proc *pc)
 			nnew++;
 	if (nnew > 0)
 	{
-		Oid			types[5] = {TEXTOID, TIMESTAMPTZARRAYOID,
-		TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
-		Datum		values[5];
+		Oid			types[7] = {TEXTOID, TIMESTAMPTZARRAYOID,
+			TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID, JSONBARRAYOID,
+		JSONBARRAYOID};
+		Datum		values[7];
 		Datum	   *nom = palloc(sizeof(Datum) * nnew);
 		Datum	   *act = palloc(sizeof(Datum) * nnew);
 		Datum	   *ovl = palloc(sizeof(Datum) * nnew);
 		Datum	   *knd = palloc(sizeof(Datum) * nnew);
+		Datum	   *oargs = palloc0(sizeof(Datum) * nnew);
+		bool	   *nargs = palloc(sizeof(bool) * nnew);
+		Datum	   *omemo = palloc0(sizeof(Datum) * nnew);
+		bool	   *nmemo = palloc(sizeof(bool) * nnew);
 		int			j = 0;
 
 		for (int i = 0; i < pc->nitems; i++)
@@ -1002,6 +1135,16 @@ proc_write(Proc *pc)
 			act[j] = TimestampTzGetDatum(it->actual);
 			ovl[j] = CStringGetTextDatum(dispatch_overlap_names[it->overlap]);
 			knd[j] = CStringGetTextDatum(dispatch_kind_names[it->kind]);
+			{
+				ItemExtra  *x = item_extra(pc, it);
+
+				nargs[j] = x == NULL || x->args == NULL;
+				if (!nargs[j])
+					oargs[j] = JsonbPGetDatum(x->args);
+				nmemo[j] = x == NULL || x->memo == NULL;
+				if (!nmemo[j])
+					omemo[j] = JsonbPGetDatum(x->memo);
+			}
 			j++;
 		}
 		values[0] = idd;
@@ -1015,16 +1158,20 @@ proc_write(Proc *pc)
 													false, TYPALIGN_INT));
 		values[4] = PointerGetDatum(construct_array(knd, nnew, TEXTOID, -1,
 													false, TYPALIGN_INT));
+		values[5] = spi_array(oargs, nargs, nnew, JSONBOID);
+		values[6] = spi_array(omemo, nmemo, nnew, JSONBOID);
 		/* in order: the identity seq keeps the buffer's order */
 		spi_run_sql(&plan_buf_insert,
 							   "INSERT INTO sched.buffer (schedule_id,"
-							   " nominal_time, actual_time, overlap, start_kind)"
-							   " SELECT $1, u.n, u.a, u.o, u.k"
+							   " nominal_time, actual_time, overlap, start_kind,"
+							   " args, memo)"
+							   " SELECT $1, u.n, u.a, u.o, u.k, u.ar, u.m"
 							   " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3),"
-							   " pg_catalog.unnest($4), pg_catalog.unnest($5))"
-							   " WITH ORDINALITY AS u(n, a, o, k, i)"
+							   " pg_catalog.unnest($4), pg_catalog.unnest($5),"
+							   " pg_catalog.unnest($6), pg_catalog.unnest($7))"
+							   " WITH ORDINALITY AS u(n, a, o, k, ar, m, i)"
 							   " ORDER BY u.i",
-							   5, types,
+							   7, types,
 				 values, NULL, false, 0);
 	}
 
@@ -1127,6 +1274,9 @@ static void
 proc_init(Proc *pc, ScheduleProcess *opts)
 {
 	opts->counted = 0;
+	opts->bf_started = opts->bf_buffered = opts->bf_skipped = 0;
+	opts->trigger_fate = DISPATCH_KEEP;
+	opts->trigger_workflow_id = NULL;
 	pc->opts = opts;
 	pc->now = opts->now;
 	pc->budget = opts->bounded ? TICK_BACKFILL_BUDGET : -1;
@@ -1151,12 +1301,22 @@ proc_run(Proc *pc)
 	proc_catch_up(pc);
 	if (pc->opts->trigger)
 	{
-		/* SEMANTICS.md 2: the trigger time is the nominal time */
-		TimestampTz t = schedule_spec_to_ts(schedule_ts_to_spec(pc->now));
+		/*
+		 * SEMANTICS.md 2: the trigger time is the nominal time: now, or the
+		 * scheduled_time given (Temporal's TriggerImmediatelyRequest), to
+		 * the second as every nominal time.
+		 */
+		TimestampTz t = schedule_spec_to_ts(schedule_ts_to_spec(pc->opts->has_trigger_time ?
+															   pc->opts->trigger_time :
+															   pc->now));
+		int32		tag = proc_extra(pc, pc->opts->trigger_args,
+									 pc->opts->trigger_memo);
 
+		pc->extras[tag].trigger = true;
+		pc->opts->trigger_nominal = t;
 		proc_append(pc, t, t,
 					pc->opts->has_trigger_overlap ? pc->opts->trigger_overlap :
-					pc->row.policy.overlap, DISPATCH_TRIGGER);
+					pc->row.policy.overlap, DISPATCH_TRIGGER, tag);
 	}
 
 	/*
@@ -1174,6 +1334,18 @@ proc_run(Proc *pc)
 			break;
 		CHECK_FOR_INTERRUPTS();
 	}
+
+	/* what this call's trigger and backfill items became */
+	for (int i = 0; i < pc->nitems; i++)
+	{
+		ItemExtra  *x = item_extra(pc, &pc->items[i]);
+
+		if (x != NULL && x->counted)
+			pc->opts->bf_buffered++;
+	}
+	for (int i = 1; i < pc->nextras; i++)
+		if (pc->extras[i].trigger)
+			pc->opts->trigger_fate = pc->extras[i].fate;
 
 	proc_write(pc);
 }
@@ -1363,6 +1535,8 @@ typedef struct ProcessArgs
 	bool		paused;
 	bool		set_last_result;
 	Jsonb	   *last_result;
+	bool		set_last_failure;
+	Jsonb	   *last_failure;
 	int64		token;
 } ProcessArgs;
 
@@ -1385,6 +1559,8 @@ process_fn(void *arg)
 	pc.row.token = a->token;
 	if (a->set_last_result)
 		pc.row.last_result = a->last_result;
+	if (a->set_last_failure)
+		pc.row.last_failure = a->last_failure;
 	proc_init(&pc, a->opts);
 	proc_load_buffer(&pc, true);
 	pc.ds.running = run_store_schedule_open_runs(pc.row.id,
@@ -1459,10 +1635,20 @@ static SpiQuery q_closed_tracked = {
 	.argtypes = {TEXTOID, TEXTOID, TIMESTAMPTZOID},
 };
 
+/* a completion clears the last failure (Temporal's ContinuedFailure) */
 static SpiQuery q_closed_result = {
 	.sql =
-	"UPDATE sched.schedules SET last_completion_result = $2"
+	"UPDATE sched.schedules SET last_completion_result = $2,"
+	" last_failure = NULL"
 	" WHERE schedule_id = $1",
+	.nargs = 2,
+	.argtypes = {TEXTOID, JSONBOID},
+};
+
+/* a failure keeps the last completion result */
+static SpiQuery q_closed_failure = {
+	.sql =
+	"UPDATE sched.schedules SET last_failure = $2 WHERE schedule_id = $1",
 	.nargs = 2,
 	.argtypes = {TEXTOID, JSONBOID},
 };
@@ -1483,7 +1669,8 @@ static SpiQuery q_closed_pause = {
 
 void
 schedule_run_closed(ScheduleLock *sl, const char *workflow_id,
-					const char *status, const char *message, Jsonb *result)
+					const char *status, const char *message, Jsonb *result,
+					Jsonb *failure)
 {
 	Datum		values[3];
 	char		nulls[3] = {' ', ' ', ' '};
@@ -1533,7 +1720,16 @@ schedule_run_closed(ScheduleLock *sl, const char *workflow_id,
 		spi_run(&q_closed_result, values, nulls, false, 0);
 		sl->stale = true;
 	}
-	else if ((strcmp(status, "failed") == 0 ||
+	if (failure != NULL)
+	{
+		Datum		fvalues[2];
+
+		fvalues[0] = values[0];
+		fvalues[1] = JsonbPGetDatum(failure);
+		spi_run(&q_closed_failure, fvalues, NULL, false, 0);
+		sl->stale = true;
+	}
+	if ((strcmp(status, "failed") == 0 ||
 			  strcmp(status, "timed_out") == 0) &&
 			 policy.pause_on_failure && !paused)
 	{
@@ -1584,6 +1780,8 @@ schedule_run_closed(ScheduleLock *sl, const char *workflow_id,
 	args.token = token;
 	args.set_last_result = strcmp(status, "completed") == 0;
 	args.last_result = result;
+	args.set_last_failure = args.set_last_result || failure != NULL;
+	args.last_failure = failure;
 	process_guarded_args(&args, now);
 	sl->stale = true;
 }

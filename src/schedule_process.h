@@ -41,8 +41,9 @@
 	" s.next_nominal, s.next_due, s.num_actions," \
 	" s.num_actions_missed_catchup_window, s.num_actions_skipped_overlap," \
 	" s.num_buffer_dropped, s.num_actions_skipped_paused," \
-	" s.num_actions_skipped_limit, s.created_at, s.owner::text"
-#define SCHEDULE_ROW_NCOLUMNS 18
+	" s.num_actions_skipped_limit, s.created_at, s.owner::text," \
+	" s.last_failure"
+#define SCHEDULE_ROW_NCOLUMNS 19
 
 /*
  * What a tick did, for sched.scheduler_status(): the growth of the
@@ -68,6 +69,10 @@ typedef struct ScheduleProcess
 	bool		trigger;		/* add one trigger item at now */
 	bool		has_trigger_overlap;	/* else the schedule's policy */
 	DispatchOverlap trigger_overlap;
+	bool		has_trigger_time;	/* the trigger's nominal time, else now */
+	TimestampTz trigger_time;
+	Jsonb	   *trigger_args;	/* overrides of the action's (or NULL) */
+	Jsonb	   *trigger_memo;
 	int64		count_from_seq; /* count backfill times fed from cursors
 								 * with seq >= this (0: do not count) */
 	ScheduleTickStats *stats;	/* the tick's, to add to; or NULL */
@@ -78,6 +83,15 @@ typedef struct ScheduleProcess
 	int64		taken;			/* ... of which: their workflow id was taken */
 	int64		dropped;		/* ... dropped for a full buffer */
 	DispatchOverlap overlap;	/* the schedule's overlap policy */
+	/* the trigger item: what became of it, and its run if it started */
+	DispatchFate trigger_fate;	/* KEEP: it waits in the buffer */
+	TimestampTz trigger_nominal;
+	pg_uuid_t	trigger_run_id;
+	char	   *trigger_workflow_id;	/* NULL: it did not start */
+	/* the backfill times fed from cursors counted (count_from_seq) */
+	int64		bf_started;
+	int64		bf_buffered;	/* waiting in the buffer */
+	int64		bf_skipped;		/* by overlap, or their id was taken */
 } ScheduleProcess;
 
 /*
@@ -168,15 +182,16 @@ extern void schedule_lock_free(ScheduleLock *sl);
 
 /*
  * A run of the locked schedule has just closed (after its row was updated,
- * in the same transaction): records the last completion result, applies
- * pause_on_failure, and processes the buffer at once (SEMANTICS.md 3.1).
- * status is the closing status; message the error or reason; result the
- * completion result (completed runs only).  A run of an earlier
- * incarnation of the id is ignored.
+ * in the same transaction): records the last completion result (and
+ * clears the last failure) or the last failure, applies pause_on_failure,
+ * and processes the buffer at once (SEMANTICS.md 3.1).  status is the
+ * closing status; message the error or reason; result the completion
+ * result (completed runs only); failure the failure of a failed run (or
+ * NULL).  A run of an earlier incarnation of the id is ignored.
  */
 extern void schedule_run_closed(ScheduleLock *sl, const char *workflow_id,
 								const char *status, const char *message,
-								Jsonb *result);
+								Jsonb *result, Jsonb *failure);
 
 /* A new conflict token: greater than the old one, from the clock in ms. */
 extern int64 schedule_new_token(int64 old, TimestampTz now);

@@ -111,6 +111,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "audit_store.h"
 #include "executor.h"
 #include "privileges.h"
 #include "run_close.h"
@@ -146,6 +147,7 @@ typedef enum SchedulerStep
 	STEP_EXECUTORS,
 	STEP_PURGE_SCHEDULES,
 	STEP_PURGE_RUNS,
+	STEP_PURGE_AUDIT,
 	STEP_NEXT_DEADLINE,
 	STEP_LATER_DEADLINE,
 	STEP_RELAY
@@ -311,6 +313,8 @@ step_activity(SchedulerStep step)
 			return "deleting exhausted schedules";
 		case STEP_PURGE_RUNS:
 			return "deleting closed runs past their retention";
+		case STEP_PURGE_AUDIT:
+			return "deleting audit entries past their retention";
 		case STEP_NEXT_DEADLINE:
 		case STEP_LATER_DEADLINE:
 			return "finding the next due time";
@@ -434,6 +438,10 @@ scheduler_run_step(SchedulerStep step, TimestampTz now, int64 *result)
 					*result = run_store_purge_closed(now - (int64) pg_sched_run_retention * USECS_PER_SEC,
 												 PURGE_BATCH);
 					break;
+				case STEP_PURGE_AUDIT:
+					*result = audit_purge(now - (int64) pg_sched_audit_retention * USECS_PER_SEC,
+										  PURGE_BATCH);
+					break;
 				case STEP_NEXT_DEADLINE:
 					*result = Min(schedule_due_real(schedule_next_due(DT_NOBEGIN)),
 								  run_store_next_deadline(DT_NOBEGIN));
@@ -532,16 +540,21 @@ run_step(SchedulerStep step, TimestampTz now, int64 *result, bool *failed)
 static int
 purge_period_secs(void)
 {
-	int			secs = Min(pg_sched_schedule_retention, pg_sched_run_retention);
+	int			secs = Min(Min(pg_sched_schedule_retention, pg_sched_run_retention),
+						   pg_sched_audit_retention);
 
 	return Max(1, Min(PURGE_PERIOD_SECS, secs));
 }
 
-/* Retention: exhausted schedules, then closed runs in batches. */
+/*
+ * Retention: exhausted schedules, then closed runs and audit entries in
+ * batches.
+ */
 static void
 scheduler_purge(TimestampTz now, bool *failed)
 {
 	int64		n;
+	int64		audit_n = 0;
 	int			batches = 0;
 
 	next_purge_at = now + (int64) purge_period_secs() * USECS_PER_SEC;
@@ -554,8 +567,17 @@ scheduler_purge(TimestampTz now, bool *failed)
 		if (!run_step(STEP_PURGE_RUNS, now, &n, failed))
 			return;
 	} while (n == PURGE_BATCH && ++batches < PURGE_BATCHES_PER_TICK);
+	/* at (now() of) the audit entries' clock, as run retention */
+	batches = 0;
+	do
+	{
+		if (must_leave())
+			return;
+		if (!run_step(STEP_PURGE_AUDIT, now, &audit_n, failed))
+			return;
+	} while (audit_n == PURGE_BATCH && ++batches < PURGE_BATCHES_PER_TICK);
 	/* more to delete: go on at the next tick */
-	if (n == PURGE_BATCH)
+	if (n == PURGE_BATCH || audit_n == PURGE_BATCH)
 		next_purge_at = now;
 }
 

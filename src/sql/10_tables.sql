@@ -49,6 +49,8 @@ CREATE TABLE sched.schedules (
 	/* skipped actions by reason, beside the three above (80_metrics.sql) */
 	num_actions_skipped_paused bigint NOT NULL DEFAULT 0,
 	num_actions_skipped_limit bigint NOT NULL DEFAULT 0,
+	/* the failure of the last run that failed, until one completes */
+	last_failure	jsonb,
 	CHECK (limited_actions OR remaining_actions = 0)
 );
 
@@ -77,6 +79,9 @@ CREATE TABLE sched.buffer (
 		'buffer_all', 'cancel_other', 'terminate_other', 'allow_all')),
 	start_kind		text NOT NULL
 		CHECK (start_kind IN ('schedule', 'trigger', 'backfill')),
+	/* a trigger's or backfill's overrides of the action (NULL: none) */
+	args			jsonb CHECK (jsonb_typeof(args) = 'array'),
+	memo			jsonb CHECK (jsonb_typeof(memo) = 'object'),
 	PRIMARY KEY (schedule_id, seq)
 );
 
@@ -96,6 +101,9 @@ CREATE TABLE sched.backfills (
 	end_at			timestamptz NOT NULL,
 	overlap			text NOT NULL CHECK (overlap IN ('skip', 'buffer_one',
 		'buffer_all', 'cancel_other', 'terminate_other', 'allow_all')),
+	/* the backfill's overrides of the action's args and memo (NULL: none) */
+	args			jsonb CHECK (jsonb_typeof(args) = 'array'),
+	memo			jsonb CHECK (jsonb_typeof(memo) = 'object'),
 	PRIMARY KEY (schedule_id, seq)
 );
 
@@ -172,6 +180,8 @@ CREATE TABLE sched.executions (
 	run_deadline	timestamptz,
 	execution_deadline timestamptz,
 	signals			jsonb CHECK (jsonb_typeof(signals) = 'array'),
+	/* the previous run's failure (Temporal's last failure), or NULL */
+	last_failure	jsonb,
 	CHECK ((status IN ('completed', 'failed', 'canceled', 'terminated',
 					   'timed_out')) = (closed_at IS NOT NULL)),
 	CHECK (cron_schedule IS NULL OR start_delay IS NULL),

@@ -55,22 +55,40 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION sched.unpause(text, text) IS
 'Unpauses a schedule with a note; the paused period is not replayed';
 
-CREATE FUNCTION sched.trigger(schedule_id text, overlap text DEFAULT NULL)
+CREATE FUNCTION sched.trigger(schedule_id text, overlap text DEFAULT NULL,
+							  scheduled_time timestamptz DEFAULT NULL,
+							  args jsonb DEFAULT NULL,
+							  memo jsonb DEFAULT NULL)
 RETURNS void
 AS 'MODULE_PATHNAME', 'sched_trigger'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION sched.trigger(text, text) IS
-'One action now under the given overlap policy (default the schedule''s), also while paused or out of remaining actions';
+COMMENT ON FUNCTION sched.trigger(text, text, timestamptz, jsonb, jsonb) IS
+'One action now under the given overlap policy (default the schedule''s), also while paused or out of remaining actions; scheduled_time names the run (default now), args and memo replace the action''s';
+
+CREATE FUNCTION sched.trigger_immediately(schedule_id text,
+										  overlap text DEFAULT NULL,
+										  scheduled_time timestamptz DEFAULT NULL,
+										  args jsonb DEFAULT NULL,
+										  memo jsonb DEFAULT NULL)
+RETURNS TABLE (outcome text, run_id uuid, workflow_id text,
+			   nominal_time timestamptz)
+AS 'MODULE_PATHNAME', 'sched_trigger_immediately'
+LANGUAGE C VOLATILE ROWS 1;
+
+COMMENT ON FUNCTION sched.trigger_immediately(text, text, timestamptz, jsonb, jsonb) IS
+'sched.trigger that says what it did: outcome started (with the run), buffered or skipped, and the nominal time';
 
 CREATE FUNCTION sched.backfill(schedule_id text, start_at timestamptz,
-							   end_at timestamptz, overlap text DEFAULT NULL)
+							   end_at timestamptz, overlap text DEFAULT NULL,
+							   args jsonb DEFAULT NULL,
+							   memo jsonb DEFAULT NULL)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'sched_backfill'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION sched.backfill(text, timestamptz, timestamptz, text) IS
-'Buffers an action for every actual time from start_at to end_at (both included) under the given overlap policy; returns how many';
+COMMENT ON FUNCTION sched.backfill(text, timestamptz, timestamptz, text, jsonb, jsonb) IS
+'Buffers an action for every actual time from start_at to end_at (both included) under the given overlap policy, with args and memo replacing the action''s; returns how many';
 
 CREATE FUNCTION sched.backfill(schedule_id text, backfills jsonb)
 RETURNS bigint
@@ -78,7 +96,16 @@ AS 'MODULE_PATHNAME', 'sched_backfill_list'
 LANGUAGE C VOLATILE;
 
 COMMENT ON FUNCTION sched.backfill(text, jsonb) IS
-'Backfills a list of ranges [{"start_at", "end_at", "overlap"}]; returns how many actions they buffered';
+'Backfills a list of ranges [{"start_at", "end_at", "overlap", "args", "memo"}]; returns how many actions they buffered';
+
+CREATE FUNCTION sched.backfill_actions(schedule_id text, backfills jsonb)
+RETURNS TABLE (actions bigint, started bigint, buffered bigint,
+			   skipped bigint, pending bigint)
+AS 'MODULE_PATHNAME', 'sched_backfill_actions'
+LANGUAGE C VOLATILE ROWS 1;
+
+COMMENT ON FUNCTION sched.backfill_actions(text, jsonb) IS
+'sched.backfill of a list of ranges that says what it did: actions in all, started, waiting in the buffer, skipped, and still pending in the ranges';
 
 CREATE FUNCTION sched.update(schedule_id text, schedule jsonb,
 							 conflict_token bigint DEFAULT NULL)

@@ -18,7 +18,7 @@ CREATE FUNCTION sched.poll(task_queue text,
 						   lease interval DEFAULT '30 seconds')
 RETURNS TABLE (run_id uuid, workflow_id text, workflow text, args jsonb,
 			   attempt integer, schedule_id text, nominal_time timestamptz,
-			   last_completion_result jsonb)
+			   last_completion_result jsonb, last_failure jsonb)
 AS 'MODULE_PATHNAME', 'sched_poll'
 LANGUAGE C VOLATILE ROWS 1;
 

@@ -574,3 +574,126 @@ $import$;
 
 COMMENT ON FUNCTION sched.import_pg_cron(boolean) IS
 'Imports every job of pg_cron''s cron.job as a schedule with an SQL action in the job''s database (others through dblink), owned by the job''s user, paused if inactive, and deactivates the imported jobs (deactivate => false keeps them); one row per job says what was imported and why not';
+
+/* ---- issue 14: trigger/backfill overrides, ids, last failure, audit (branch start) ---- */
+
+/* the last failure (Temporal's ContinuedFailure), on schedules and runs */
+ALTER TABLE sched.schedules ADD COLUMN last_failure jsonb;
+ALTER TABLE sched.executions ADD COLUMN last_failure jsonb;
+
+/* a trigger's or backfill's overrides of the action's args and memo */
+ALTER TABLE sched.buffer
+	ADD COLUMN args jsonb CHECK (jsonb_typeof(args) = 'array'),
+	ADD COLUMN memo jsonb CHECK (jsonb_typeof(memo) = 'object');
+ALTER TABLE sched.backfills
+	ADD COLUMN args jsonb CHECK (jsonb_typeof(args) = 'array'),
+	ADD COLUMN memo jsonb CHECK (jsonb_typeof(memo) = 'object');
+
+/* poll hands the last failure to workers: a new result column */
+DROP FUNCTION sched.poll(text, text, integer, interval);
+CREATE FUNCTION sched.poll(task_queue text,
+						   worker text DEFAULT NULL,
+						   max_tasks integer DEFAULT 1,
+						   lease interval DEFAULT '30 seconds')
+RETURNS TABLE (run_id uuid, workflow_id text, workflow text, args jsonb,
+			   attempt integer, schedule_id text, nominal_time timestamptz,
+			   last_completion_result jsonb, last_failure jsonb)
+AS 'MODULE_PATHNAME', 'sched_poll'
+LANGUAGE C VOLATILE ROWS 1;
+
+COMMENT ON FUNCTION sched.poll(text, text, integer, interval) IS
+'Claims up to max_tasks (1-1000) due pending runs of a task queue, oldest due first, without waiting for other pollers; each becomes running under a lease (at least 1 second) that heartbeats renew';
+
+/* trigger: the time that names the run, overrides; and a variant with a result */
+DROP FUNCTION sched.trigger(text, text);
+CREATE FUNCTION sched.trigger(schedule_id text, overlap text DEFAULT NULL,
+							  scheduled_time timestamptz DEFAULT NULL,
+							  args jsonb DEFAULT NULL,
+							  memo jsonb DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'sched_trigger'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.trigger(text, text, timestamptz, jsonb, jsonb) IS
+'One action now under the given overlap policy (default the schedule''s), also while paused or out of remaining actions; scheduled_time names the run (default now), args and memo replace the action''s';
+
+CREATE FUNCTION sched.trigger_immediately(schedule_id text,
+										  overlap text DEFAULT NULL,
+										  scheduled_time timestamptz DEFAULT NULL,
+										  args jsonb DEFAULT NULL,
+										  memo jsonb DEFAULT NULL)
+RETURNS TABLE (outcome text, run_id uuid, workflow_id text,
+			   nominal_time timestamptz)
+AS 'MODULE_PATHNAME', 'sched_trigger_immediately'
+LANGUAGE C VOLATILE ROWS 1;
+
+COMMENT ON FUNCTION sched.trigger_immediately(text, text, timestamptz, jsonb, jsonb) IS
+'sched.trigger that says what it did: outcome started (with the run), buffered or skipped, and the nominal time';
+
+/* backfill: overrides; and a variant that says what it did */
+DROP FUNCTION sched.backfill(text, timestamptz, timestamptz, text);
+CREATE FUNCTION sched.backfill(schedule_id text, start_at timestamptz,
+							   end_at timestamptz, overlap text DEFAULT NULL,
+							   args jsonb DEFAULT NULL,
+							   memo jsonb DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'sched_backfill'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.backfill(text, timestamptz, timestamptz, text, jsonb, jsonb) IS
+'Buffers an action for every actual time from start_at to end_at (both included) under the given overlap policy, with args and memo replacing the action''s; returns how many';
+
+COMMENT ON FUNCTION sched.backfill(text, jsonb) IS
+'Backfills a list of ranges [{"start_at", "end_at", "overlap", "args", "memo"}]; returns how many actions they buffered';
+
+CREATE FUNCTION sched.backfill_actions(schedule_id text, backfills jsonb)
+RETURNS TABLE (actions bigint, started bigint, buffered bigint,
+			   skipped bigint, pending bigint)
+AS 'MODULE_PATHNAME', 'sched_backfill_actions'
+LANGUAGE C VOLATILE ROWS 1;
+
+COMMENT ON FUNCTION sched.backfill_actions(text, jsonb) IS
+'sched.backfill of a list of ranges that says what it did: actions in all, started, waiting in the buffer, skipped, and still pending in the ranges';
+
+/* the audit trail of schedule changes (90_audit.sql) */
+CREATE TABLE sched.audit_log (
+	audit_id		bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	at				timestamptz NOT NULL DEFAULT now(),
+	schedule_id		text NOT NULL,
+	operation		text NOT NULL CHECK (operation IN ('create', 'update',
+		'pause', 'unpause', 'trigger', 'backfill', 'delete')),
+	role			name NOT NULL,
+	session_role	name NOT NULL,
+	owner			name NOT NULL,
+	note			text,
+	detail			jsonb CHECK (jsonb_typeof(detail) = 'object')
+);
+
+/* retention, and a schedule's history */
+CREATE INDEX audit_log_at ON sched.audit_log (at);
+CREATE INDEX audit_log_schedule ON sched.audit_log (schedule_id, at);
+
+COMMENT ON TABLE sched.audit_log IS
+'The audit trail of schedule changes: who (role, session_role), when, which operation, with the note and a detail document';
+
+SELECT pg_catalog.pg_extension_config_dump('sched.audit_log', '');
+SELECT pg_catalog.pg_extension_config_dump(
+	pg_catalog.pg_get_serial_sequence('sched.audit_log', 'audit_id')::regclass, '');
+
+/* Read under the schedules' rules (70_security.sql, 80_metrics.sql). */
+ALTER TABLE sched.audit_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY audit_log_read ON sched.audit_log FOR SELECT
+	USING (sched.may_access(owner));
+CREATE POLICY audit_log_monitor ON sched.audit_log FOR SELECT
+	TO sched_monitor USING (true);
+GRANT SELECT ON sched.audit_log TO PUBLIC;
+
+CREATE VIEW sched.schedule_audit WITH (security_invoker = true) AS
+SELECT at, schedule_id, operation, role, session_role, note, detail,
+	   owner, audit_id
+  FROM sched.audit_log;
+
+COMMENT ON VIEW sched.schedule_audit IS
+'The audit trail of the schedules the caller may see, oldest first by audit_id: when, which schedule, the operation, who, the note and the detail';
+
+GRANT SELECT ON sched.schedule_audit TO PUBLIC;
