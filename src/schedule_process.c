@@ -836,8 +836,10 @@ proc_start(void *ctx, const DispatchItem *item, bool tracked)
 	pc->acted = true;
 	if (item->tag > 0 && pc->extras[item->tag].trigger)
 	{
+		/* outlives SPI's memory: the caller returns it */
 		pc->opts->trigger_run_id = run_id;
-		pc->opts->trigger_workflow_id = pstrdup(rs.workflow_id);
+		pc->opts->trigger_workflow_id = MemoryContextStrdup(TopTransactionContext,
+															rs.workflow_id);
 	}
 	if (item->kind == DISPATCH_SCHEDULED && pc->opts->stats &&
 		pc->opts->stats->on_start)

@@ -9,7 +9,8 @@ Needs psycopg 3 (Debian: python3-psycopg) and the standard library only.
 """
 
 from . import workflow  # noqa: F401
-from .client import (Client, Schedule, ScheduleActionStartWorkflow, ScheduleBackfill,  # noqa
+from .client import (Client, Schedule, ScheduleActionStartWorkflow, ScheduleAuditEntry,  # noqa
+                     ScheduleBackfill, ScheduleBackfillResult, ScheduleTriggerResult,
                      ScheduleCalendarSpec, ScheduleDescription, ScheduleDstPolicy,
                      ScheduleDstRepeated, ScheduleDstSkipped, ScheduleExplainRow, ScheduleHandle,
                      ScheduleIntervalSpec, ScheduleOverlapPolicy, SchedulePolicy, ScheduleRange,

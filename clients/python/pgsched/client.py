@@ -253,8 +253,11 @@ class ScheduleActionStartWorkflow:
                  run_timeout: Optional[timedelta] = None,
                  task_timeout: Optional[timedelta] = None,
                  retry_policy: Optional[RetryPolicy] = None,
-                 memo: Optional[Mapping[str, Any]] = None, **_unsupported: Any):
+                 memo: Optional[Mapping[str, Any]] = None,
+                 id_time_format: Optional[str] = None, **_unsupported: Any):
         self.workflow = _workflow.name_of(workflow)
+        # pg_sched's own: the suffix of each run's workflow id, a to_char() pattern
+        self.id_time_format = id_time_format
         self.args = list(args) if args is not None else list(positional)
         self.id = id
         self.task_queue = task_queue
@@ -279,6 +282,8 @@ class ScheduleActionStartWorkflow:
             out["retry_policy"] = self.retry_policy._to_json()
         if self.memo is not None:
             out["memo"] = self.memo
+        if self.id_time_format is not None:
+            out["id_time_format"] = self.id_time_format
         return out
 
     @staticmethod
@@ -289,7 +294,7 @@ class ScheduleActionStartWorkflow:
             execution_timeout=parse_duration(obj.get("execution_timeout")),
             run_timeout=parse_duration(obj.get("run_timeout")),
             retry_policy=RetryPolicy._from_json(obj.get("retry_policy")),
-            memo=obj.get("memo"))
+            memo=obj.get("memo"), id_time_format=obj.get("id_time_format"))
 
 
 class ScheduleOverlapPolicy(enum.IntEnum):
@@ -306,6 +311,8 @@ class SchedulePolicy:
     overlap: ScheduleOverlapPolicy = ScheduleOverlapPolicy.SKIP
     catchup_window: timedelta = timedelta(days=365)
     pause_on_failure: bool = False
+    # Temporal's SchedulePolicies field; pg_sched keeps it in the action document
+    keep_original_workflow_id: bool = False
 
     def _to_json(self) -> dict:
         return {"overlap": policy_name(self.overlap),
@@ -353,6 +360,8 @@ class Schedule:
     def _to_json(self, for_update: bool = False) -> dict:
         out = {"action": self.action._to_json(), "spec": self.spec._to_json(),
                "policy": self.policy._to_json()}
+        if self.policy.keep_original_workflow_id:
+            out["action"]["keep_original_workflow_id"] = True
         st = self.state
         # An exhausted limited schedule is described as limited with 0 remaining,
         # which pg_sched refuses as input: an update then leaves state as it is.
@@ -362,9 +371,12 @@ class Schedule:
 
     @staticmethod
     def _from_json(obj: dict) -> "Schedule":
+        policy = SchedulePolicy._from_json(obj.get("policy") or {})
+        policy.keep_original_workflow_id = bool(
+            obj["action"].get("keep_original_workflow_id", False))
         return Schedule(action=ScheduleActionStartWorkflow._from_json(obj["action"]),
                         spec=ScheduleSpec._from_json(obj.get("spec") or {}),
-                        policy=SchedulePolicy._from_json(obj.get("policy") or {}),
+                        policy=policy,
                         state=ScheduleState._from_json(obj.get("state") or {}))
 
 
@@ -373,12 +385,55 @@ class ScheduleBackfill:
     start_at: datetime
     end_at: datetime
     overlap: Optional[ScheduleOverlapPolicy] = None
+    # pg_sched's own: replace the action's arguments and memo for these runs
+    args: Optional[Sequence[Any]] = None
+    memo: Optional[Mapping[str, Any]] = None
 
     def _to_json(self) -> dict:
-        out = {"start_at": time_text(self.start_at), "end_at": time_text(self.end_at)}
+        out: dict = {"start_at": time_text(self.start_at), "end_at": time_text(self.end_at)}
         if self.overlap is not None:
             out["overlap"] = policy_name(self.overlap)
+        if self.args is not None:
+            out["args"] = list(self.args)
+        if self.memo is not None:
+            out["memo"] = dict(self.memo)
         return out
+
+
+@dataclass
+class ScheduleTriggerResult:
+    """What a trigger did (sched.trigger_immediately): outcome "started" with the
+    run, or "buffered" / "skipped" by the overlap policy; the nominal time names
+    the run."""
+
+    outcome: str
+    run_id: Optional[str]
+    workflow_id: Optional[str]
+    nominal_time: datetime
+
+
+@dataclass
+class ScheduleBackfillResult:
+    """What a backfill did with its actions (sched.backfill_actions)."""
+
+    actions: int
+    started: int
+    buffered: int
+    skipped: int
+    pending: int
+
+
+@dataclass
+class ScheduleAuditEntry:
+    """One change of a schedule (sched.schedule_audit)."""
+
+    at: datetime
+    schedule_id: str
+    operation: str
+    role: str
+    session_role: str
+    note: Optional[str]
+    detail: Optional[dict]
 
 
 # ---------------------------------------------------------------- descriptions
@@ -627,11 +682,22 @@ class ScheduleHandle:
         self._client = client
         self.id = id
 
-    async def backfill(self, *backfill: ScheduleBackfill) -> None:
+    async def backfill(self, *backfill: ScheduleBackfill) -> ScheduleBackfillResult:
+        """Temporal's backfill; returns what it did with the ranges' actions."""
         if not backfill:
             raise ValueError("at least one backfill required")
-        await self._client._call("SELECT sched.backfill(%s, %s)",
-                                 (self.id, Jsonb([b._to_json() for b in backfill])))
+        rows = await self._client._fetchall(
+            "SELECT actions, started, buffered, skipped, pending"
+            "  FROM sched.backfill_actions(%s, %s)",
+            (self.id, Jsonb([b._to_json() for b in backfill])))
+        return ScheduleBackfillResult(*rows[0])
+
+    async def audit(self) -> List[ScheduleAuditEntry]:
+        """The schedule's audit trail, oldest first (what the caller may see)."""
+        rows = await self._client._fetchall(
+            "SELECT at, schedule_id, operation, role, session_role, note, detail"
+            "  FROM sched.schedule_audit WHERE schedule_id = %s ORDER BY audit_id", (self.id,))
+        return [ScheduleAuditEntry(*r) for r in rows]
 
     async def delete(self) -> None:
         await self._client._call("SELECT sched.delete(%s)", (self.id,))
@@ -657,8 +723,21 @@ class ScheduleHandle:
             f"SELECT {_EXPLAIN_COLUMNS} FROM sched.explain(%s, %s, %s)", (self.id, start, end))
         return [ScheduleExplainRow(*r) for r in rows]
 
-    async def trigger(self, *, overlap: Optional[ScheduleOverlapPolicy] = None) -> None:
-        await self._client._call("SELECT sched.trigger(%s, %s)", (self.id, policy_name(overlap)))
+    async def trigger(self, *, overlap: Optional[ScheduleOverlapPolicy] = None,
+                      scheduled_time: Optional[datetime] = None,
+                      args: Optional[Sequence[Any]] = None,
+                      memo: Optional[Mapping[str, Any]] = None) -> ScheduleTriggerResult:
+        """Temporal's trigger (TriggerImmediatelyRequest: overlap, scheduled_time, the
+        time that names the run); args and memo replace the action's for this run.
+        Returns what it did."""
+        rows = await self._client._fetchall(
+            "SELECT outcome, run_id::text, workflow_id, nominal_time"
+            "  FROM sched.trigger_immediately(%s, %s, %s, %s, %s)",
+            (self.id, policy_name(overlap), scheduled_time,
+             Jsonb(list(args) if isinstance(args, tuple) else args)
+             if args is not None else None,
+             Jsonb(memo) if memo is not None else None))
+        return ScheduleTriggerResult(*rows[0])
 
     async def update(self, updater: Callable[[ScheduleUpdateInput],
                                              Union[Optional[ScheduleUpdate],

@@ -222,7 +222,7 @@ class Worker:
     async def _poll(self, n: int) -> int:
         rows = await self._sql(
             "SELECT run_id, workflow_id, workflow, args, attempt, schedule_id, nominal_time, "
-            "last_completion_result FROM sched.poll(%s, %s, %s, %s::interval)",
+            "last_completion_result, last_failure FROM sched.poll(%s, %s, %s, %s::interval)",
             (self.task_queue, self.identity, n, f"{self._lease.total_seconds()} seconds"))
         now = asyncio.get_running_loop().time()
         for r in rows:
@@ -273,7 +273,7 @@ class Worker:
     # -- one run
 
     async def _execute(self, run_id: str, row: Any, renewed: float) -> None:
-        _, workflow_id, name, args, attempt, schedule_id, nominal, last = row
+        _, workflow_id, name, args, attempt, schedule_id, nominal, last, failure = row
         target = self._workflows.get(name)
         if target is None:
             self._report("fail", run_id, (f'workflow type "{name}" is not registered on '
@@ -281,7 +281,7 @@ class Worker:
             return
         info = _workflow.Info(workflow_id, run_id, name, self.task_queue, attempt, schedule_id,
                               nominal)
-        token = _workflow._current.set((info, last))
+        token = _workflow._current.set((info, last, failure))
         try:
             fn = getattr(target(), "run") if isinstance(target, type) else target
             task = asyncio.ensure_future(fn(*(args or [])))

@@ -1,8 +1,9 @@
 """The workflow-side helpers of temporalio.workflow that make sense here:
 `@workflow.defn` (optional; names the workflow, by default its class name),
-`@workflow.run` (a marker), `workflow.info()` and
-`workflow.get_last_completion_result()` inside a running workflow.  There is no
-deterministic replay: a workflow's `run` is ordinary async Python."""
+`@workflow.run` (a marker), `workflow.info()`,
+`workflow.get_last_completion_result()` and `workflow.get_last_failure()` inside a
+running workflow.  There is no deterministic replay: a workflow's `run` is
+ordinary async Python."""
 
 from __future__ import annotations
 
@@ -84,3 +85,21 @@ def get_last_completion_result(type_hint: Any = None) -> Any:
 
 def has_last_completion_result() -> bool:
     return _current.get()[1] is not None
+
+
+def get_last_failure() -> Optional[BaseException]:
+    """The failure of the schedule's (or cron job's) last failed run, as an
+    ApplicationError with its message and error type (`.type`), or None once a
+    later run completed (Temporal's last failure)."""
+    failure = _current.get()[2] if len(_current.get()) > 2 else None
+    if failure is None:
+        return None
+    from .exceptions import ApplicationError  # avoids an import cycle
+    err = ApplicationError(failure.get("message") or "", type=failure.get("error_type"))
+    err.workflow_id = failure.get("workflow_id")  # type: ignore[attr-defined]
+    err.run_id = failure.get("run_id")  # type: ignore[attr-defined]
+    return err
+
+
+def has_last_failure() -> bool:
+    return len(_current.get()) > 2 and _current.get()[2] is not None
