@@ -522,7 +522,11 @@ proc_append(Proc *pc, TimestampTz nominal, TimestampTz actual,
 	{
 		pc->dropped++;
 		if (tag > 0)
+		{
 			pc->extras[tag].fate = DISPATCH_SKIPPED;
+			if (pc->extras[tag].counted)
+				pc->opts->bf_skipped++;
+		}
 		return;
 	}
 	if (pc->nitems == pc->maxitems)
