@@ -2,7 +2,7 @@
  *
  * parse.c
  *	  The list query parser: a lexer and a recursive-descent parser that
- *	  fill a caller-owned Query (query.h has the grammar).
+ *	  fill a caller-owned ListQuery (query.h has the grammar).
  *
  * Invariants: no allocation (names and unquoted strings are copied into
  * q->pool, which holds twice the longest accepted text, more than every
@@ -49,7 +49,7 @@ typedef struct Parser
 	size_t		len;
 	size_t		at;				/* lexer position */
 	Tok			tok;			/* current token */
-	Query	   *q;
+	ListQuery	   *q;
 	QueryError *err;
 	int			depth;
 	bool		failed;
@@ -65,6 +65,11 @@ query_char_position(const char *text, size_t off)
 			n++;
 	return n;
 }
+
+#if defined(__GNUC__)
+static bool fail_at(Parser *p, size_t off, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+#endif
 
 static bool
 fail_at(Parser *p, size_t off, const char *fmt,...)
@@ -567,7 +572,7 @@ parse_or(Parser *p, int *out)
 }
 
 bool
-query_parse(const char *text, size_t len, Query *q, QueryError *err)
+query_parse(const char *text, size_t len, ListQuery *q, QueryError *err)
 {
 	Parser		p;
 

@@ -18,7 +18,7 @@
  *
  * Keywords are case-insensitive; names are not.  Like the spec engine the
  * parser never includes postgres.h, never allocates and never throws: the
- * caller owns the Query (strings live in its pool) and failures come back
+ * caller owns the ListQuery (strings live in its pool) and failures come back
  * as a QueryError with a 1-based character position.  What names mean,
  * and whether a value fits an attribute's type, is the backend's business
  * (search_compile.c); the parser only checks the grammar and the limits.
@@ -104,7 +104,7 @@ typedef struct QueryOrder
 	bool		desc;
 } QueryOrder;
 
-typedef struct Query
+typedef struct ListQuery
 {
 	int			root;			/* node index; -1: no condition */
 	int			nnodes;
@@ -117,7 +117,7 @@ typedef struct Query
 	QueryValue	values[QUERY_MAX_VALUES];
 	size_t		pool_used;
 	char		pool[2 * QUERY_MAX_LEN + 2];
-} Query;
+} ListQuery;
 
 typedef struct QueryError
 {
@@ -130,7 +130,7 @@ typedef struct QueryError
  * assumed for positions only).  Returns false and fills err on a mistake;
  * the message is lowercase and says what was expected and what was found.
  */
-extern bool query_parse(const char *text, size_t len, Query *q,
+extern bool query_parse(const char *text, size_t len, ListQuery *q,
 						QueryError *err);
 
 /* The 1-based character position of byte offset off of text. */

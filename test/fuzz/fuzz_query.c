@@ -27,8 +27,8 @@
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static Query q1;
-static Query q2;
+static ListQuery q1;
+static ListQuery q2;
 static const char *current_input = "(fuzzer)";
 
 static void
@@ -82,7 +82,7 @@ out_quoted(Out *o, const char *s, char quote)
 }
 
 static bool
-in_pool(const Query *q, const char *s)
+in_pool(const ListQuery *q, const char *s)
 {
 	return s >= q->pool && s < q->pool + sizeof(q->pool) &&
 		memchr(s, '\0', (size_t) (q->pool + sizeof(q->pool) - s)) != NULL;
@@ -93,10 +93,10 @@ in_pool(const Query *q, const char *s)
  * an AND under a NOT, a right operand of its own kind), so the canonical
  * text nests no deeper than the input had to.
  */
-static void print_node(const Query *q, int idx, int limit, Out *o);
+static void print_node(const ListQuery *q, int idx, int limit, Out *o);
 
 static void
-print_child(const Query *q, int idx, int parent, bool right, Out *o)
+print_child(const ListQuery *q, int idx, int parent, bool right, Out *o)
 {
 	QueryNodeKind pk = q->nodes[parent].kind;
 	QueryNodeKind ck;
@@ -116,7 +116,7 @@ print_child(const Query *q, int idx, int parent, bool right, Out *o)
 }
 
 static void
-print_node(const Query *q, int idx, int limit, Out *o)
+print_node(const ListQuery *q, int idx, int limit, Out *o)
 {
 	const QueryNode *n;
 	static const char *const kws[] = {"", "", "", "", " IN (", " BETWEEN ",
@@ -185,7 +185,7 @@ print_node(const Query *q, int idx, int limit, Out *o)
 }
 
 static void
-print_query(const Query *q, Out *o)
+print_query(const ListQuery *q, Out *o)
 {
 	o->len = 0;
 	out_s(o, "");

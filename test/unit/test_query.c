@@ -19,7 +19,7 @@
 
 static int	npassed;
 static int	nfailed;
-static Query q;
+static ListQuery q;
 
 static void
 put(char *buf, size_t size, const char *fmt, const char *s)
