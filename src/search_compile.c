@@ -279,7 +279,7 @@ append_expr(Compiler *c, StringInfo buf, const Attr *a)
 static void
 unsupported(const QueryNode *n, const Attr *a, const char *what)
 {
-	query_error(n->pos, "%s is not supported for the %s attribute %s",
+	query_error(n->op_pos, "%s is not supported for the %s attribute %s",
 				what, search_type_names[a->type], a->name);
 }
 

@@ -412,9 +412,11 @@ parse_predicate(Parser *p, int *out)
 	int			idx;
 	bool		negated = false;
 	QueryNodeKind kind;
+	size_t		op_start;
 
 	if (!parse_name(p, &name, "an attribute name, NOT or \"(\""))
 		return false;
+	op_start = p->tok.start;
 	if (p->tok.kind == T_OP)
 	{
 		QueryOp		op = p->tok.op;
@@ -423,6 +425,7 @@ parse_predicate(Parser *p, int *out)
 			return false;
 		n = &p->q->nodes[idx];
 		n->attr = name;
+		n->op_pos = query_char_position(p->text, op_start);
 		n->op = op;
 		*out = idx;
 		return next(p) && parse_value(p, n);
@@ -443,6 +446,7 @@ parse_predicate(Parser *p, int *out)
 			return false;
 		n = &p->q->nodes[idx];
 		n->attr = name;
+		n->op_pos = query_char_position(p->text, op_start);
 		n->negated = negated;
 		*out = idx;
 		return next(p);
@@ -467,6 +471,7 @@ parse_predicate(Parser *p, int *out)
 		return false;
 	n = &p->q->nodes[idx];
 	n->attr = name;
+	n->op_pos = query_char_position(p->text, op_start);
 	n->negated = negated;
 	*out = idx;
 	if (!next(p))

@@ -91,6 +91,7 @@ typedef struct QueryNode
 	bool		negated;		/* NOT IN, NOT BETWEEN, NOT STARTS_WITH, IS
 								 * NOT NULL */
 	QueryOp		op;
+	int			op_pos;			/* where the operator (or IN, IS, ...) starts */
 	QueryName	attr;
 	int			left;			/* AND, OR, NOT: node indexes */
 	int			right;

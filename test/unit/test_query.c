@@ -244,6 +244,21 @@ main(void)
 		buf[n + 60] = '\0';
 		BAD(buf, 5, "expected a value (a quoted string, a number, true or false), found \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\"");
 	}
+	/* the operator's position, for "not supported" messages */
+	{
+		QueryError err;
+		const char *t = "A = 1 AND `é` NOT IN (2) AND C IS NULL";
+
+		if (query_parse(t, strlen(t), &q, &err) && q.nodes[0].op_pos == 3 &&
+			q.nodes[1].op_pos == 15 && q.nodes[3].op_pos == 32)
+			npassed++;
+		else
+		{
+			nfailed++;
+			printf("FAIL op_pos: %d %d %d\n", q.nodes[0].op_pos, q.nodes[1].op_pos,
+				   q.nodes[3].op_pos);
+		}
+	}
 	/* a zero byte inside the given length */
 	{
 		QueryError err;
