@@ -49,6 +49,10 @@ CREATE TABLE sched.schedules (
 	/* skipped actions by reason, beside the three above (80_metrics.sql) */
 	num_actions_skipped_paused bigint NOT NULL DEFAULT 0,
 	num_actions_skipped_limit bigint NOT NULL DEFAULT 0,
+	/* typed custom search attributes (22_search.sql), canonical form */
+	search_attributes jsonb NOT NULL DEFAULT '{}'
+		CONSTRAINT schedules_search_attributes_object
+		CHECK (jsonb_typeof(search_attributes) = 'object'),
 	/* the failure of the last run that failed, until one completes */
 	last_failure	jsonb,
 	CHECK (limited_actions OR remaining_actions = 0)
@@ -180,6 +184,8 @@ CREATE TABLE sched.executions (
 	run_deadline	timestamptz,
 	execution_deadline timestamptz,
 	signals			jsonb CHECK (jsonb_typeof(signals) = 'array'),
+	/* the schedule's search attributes when it started the run (NULL: none) */
+	search_attributes jsonb,
 	/* the previous run's failure (Temporal's last failure), or NULL */
 	last_failure	jsonb,
 	CHECK ((status IN ('completed', 'failed', 'canceled', 'terminated',

@@ -11,13 +11,14 @@ CREATE FUNCTION sched.create_schedule(schedule_id text,
 									  schedule jsonb,
 									  trigger_immediately boolean DEFAULT false,
 									  backfill jsonb DEFAULT '[]',
-									  memo jsonb DEFAULT NULL)
+									  memo jsonb DEFAULT NULL,
+									  search_attributes jsonb DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'sched_create_schedule'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION sched.create_schedule(text, jsonb, boolean, jsonb, jsonb) IS
-'Creates a schedule from {"action", "spec", "policy", "state"}; trigger_immediately starts one action now, backfill takes [{"start_at", "end_at", "overlap"}]; returns the id';
+COMMENT ON FUNCTION sched.create_schedule(text, jsonb, boolean, jsonb, jsonb, jsonb) IS
+'Creates a schedule from {"action", "spec", "policy", "state"}; trigger_immediately starts one action now, backfill takes [{"start_at", "end_at", "overlap"}], search_attributes {"name": value} of registered attributes; returns the id';
 
 CREATE FUNCTION sched.describe(schedule_id text)
 RETURNS jsonb
@@ -108,13 +109,14 @@ COMMENT ON FUNCTION sched.backfill_actions(text, jsonb) IS
 'sched.backfill of a list of ranges that says what it did: actions in all, started, waiting in the buffer, skipped, and still pending in the ranges';
 
 CREATE FUNCTION sched.update(schedule_id text, schedule jsonb,
-							 conflict_token bigint DEFAULT NULL)
+							 conflict_token bigint DEFAULT NULL,
+							 search_attributes jsonb DEFAULT NULL)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'sched_update'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION sched.update(text, jsonb, bigint) IS
-'Replaces the parts of a schedule given (action, spec, policy, state), if conflict_token is NULL or current; returns the new token';
+COMMENT ON FUNCTION sched.update(text, jsonb, bigint, jsonb) IS
+'Replaces the parts of a schedule given (action, spec, policy, state), and its search attributes unless NULL, if conflict_token is NULL or current; returns the new token';
 
 CREATE FUNCTION sched.delete(schedule_id text)
 RETURNS void
