@@ -57,11 +57,16 @@ SELECT count(*) > 0 AS monitor_sees FROM sched.schedule_audit WHERE schedule_id 
 SELECT count(*) AS monitor_writes FROM (SELECT 1) x WHERE has_table_privilege('sched.audit_log', 'INSERT');
 RESET SESSION AUTHORIZATION;
 
--- entries outlive their schedule: a delete is one more
+-- bulk changes go through the same per-schedule paths: one entry each
 SET SESSION AUTHORIZATION regress_sched_audit_alice;
+SELECT * FROM sched.pause_schedules('ScheduleId STARTS_WITH ''aud-''', 'bulk pause') ORDER BY 1;
+SELECT schedule_id, operation, note FROM public.regress_sched_audit_rows()
+ WHERE note = 'bulk pause';
+
+-- entries outlive their schedule: a delete is one more (bulk too)
 SELECT sched.delete('aud-1');
-SELECT sched.delete('aud-team');
-SELECT operation, role, session_role FROM public.regress_sched_audit_rows()
+SELECT * FROM sched.delete_schedules('ScheduleId = ''aud-team''');
+SELECT schedule_id, operation, role, session_role FROM public.regress_sched_audit_rows()
  WHERE operation = 'delete';
 SELECT count(*) AS alice_sees FROM sched.schedule_audit WHERE schedule_id LIKE 'aud-%';
 -- only the extension's owner writes the table
