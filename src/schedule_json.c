@@ -533,6 +533,25 @@ id_options(const JsonbValue **val, char **kpath, ScheduleAction *out)
 		jsonin_value_error(kpath[A_ID_TIME_FORMAT], NULL, SCHED_TOO_LONG_FMT,
 						   (int) strlen(out->id_time_format),
 						   ID_TIME_FORMAT_MAX);
+	/* a run's id must not depend on the session: no translated names */
+	for (const char *p = out->id_time_format; *p; p++)
+	{
+		if (*p == '"')
+		{
+			/* quoted text is literal; \" inside it is a quote */
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p == '\0')
+				break;
+		}
+		else if (*p == '\\' && p[1])
+			p++;
+		else if (pg_strncasecmp(p, "TM", 2) == 0)
+			jsonin_value_error(kpath[A_ID_TIME_FORMAT],
+							   "Day and month names are English without TM, whatever lc_time says.",
+							   "the TM prefix (names translated by lc_time) is not allowed in a workflow id");
+	}
 	{
 		/* 2100-09-29 23:59:59.999999 UTC: a Wednesday in September */
 		TimestampTz widest = INT64CONST(3179260799999999);

@@ -96,6 +96,10 @@ SELECT pg_temp.mk('ids-bad', '{"id": "x", "keep_original_workflow_id": "yes"}');
 SELECT pg_temp.mk('ids-bad', '{"id": "x", "id_time_format": ""}');
 SELECT pg_temp.mk('ids-bad', '{"id": "x", "id_time_format": 5}');
 SELECT pg_temp.mk('ids-bad', jsonb_build_object('id', 'x', 'id_time_format', repeat('Y', 101)));
+-- names translated by the session's lc_time would make ids differ by session
+SELECT pg_temp.mk('ids-bad', '{"id": "x", "id_time_format": "YYYY-TMMonth"}');
+SELECT pg_temp.mk('ids-quoted', '{"id": "x", "id_time_format": "YYYY\"TM\"MM"}');
+SELECT workflow_id FROM sched.trigger_immediately('ids-quoted', scheduled_time => '2030-07-04 00:00+00');
 -- the id plus the longest suffix the format can give must fit 1000 bytes
 SELECT pg_temp.mk('ids-bad', jsonb_build_object('id', repeat('x', 985), 'id_time_format', 'FMDay FMMonth'));
 SELECT pg_temp.mk('ids-long', jsonb_build_object('id', repeat('x', 979), 'id_time_format', 'FMDay FMMonth'));
