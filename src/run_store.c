@@ -76,6 +76,12 @@
  * lease expired, or scheduled for a retry) is an error that changes
  * nothing (55000).
  *
+ * A run that a schedule starts carries a copy of the schedule's search
+ * attributes as they are at the start (search_attributes, read by the
+ * INSERT itself from the schedule's row, which the starter has locked), as
+ * Temporal gives a scheduled workflow its schedule's search attributes;
+ * other runs have none.
+ *
  * Invariants, kept by the table's constraints as well: closed_at is set
  * exactly for closed runs, lease_expires_at exactly for running ones; at
  * most one open run per workflow id; attempt counts the claims (after a

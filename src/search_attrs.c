@@ -40,11 +40,12 @@ const char *const search_type_names[SEARCH_NTYPES] = {
 
 /*
  * Temporal's built-in attributes that mean something for a schedule: its
- * id, the workflow type of its action, and whether it is paused.
+ * id, the workflow type of its action (an SQL action's runs are of type
+ * "sql"), and whether it is paused.  None is ever NULL.
  */
 const SearchBuiltin search_builtins[] = {
 	{"ScheduleId", SEARCH_KEYWORD, "s.schedule_id"},
-	{"WorkflowType", SEARCH_KEYWORD, "(s.action->>'workflow')"},
+	{"WorkflowType", SEARCH_KEYWORD, "COALESCE(s.action->>'workflow', 'sql')"},
 	{"TemporalSchedulePaused", SEARCH_BOOL, "s.paused"},
 };
 const int	search_nbuiltins = lengthof(search_builtins);

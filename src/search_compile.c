@@ -292,7 +292,8 @@ append_equal(Compiler *c, StringInfo buf, const Attr *a, const QueryValue *v)
 	literal(a, v, &lit);
 	if (a->builtin != NULL)
 	{
-		appendStringInfo(buf, "COALESCE(%s = $%d, false)", a->builtin->expr,
+		/* never NULL: a plain comparison, which the primary key answers */
+		appendStringInfo(buf, "%s = $%d", a->builtin->expr,
 						 param(c, lit.type, lit.value));
 		return;
 	}

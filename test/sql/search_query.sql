@@ -209,6 +209,13 @@ SELECT * FROM pg_temp.t('QEnv = ''x''''); DROP TABLE sched.schedules; --''');
 SELECT * FROM pg_temp.t('`QEnv; DROP TABLE sched.schedules` = ''x''');
 SELECT count(*) > 0 AS intact FROM sched.schedules;
 
+-- an SQL action's workflow type is "sql", the type of its runs
+SELECT sched.create_schedule('q-sql', '{"action": {"sql": "SELECT 1", "id": "q-sql"},
+    "spec": {"cron_expressions": ["0 3 1 1 * 2099"]}}');
+SELECT * FROM pg_temp.t('WorkflowType = ''sql''');
+SELECT * FROM pg_temp.t('WorkflowType IS NULL');
+SELECT sched.count_schedules('ScheduleId STARTS_WITH ''q-'' GROUP BY WorkflowType');
+
 SELECT * FROM sched.delete_schedules('ScheduleId STARTS_WITH ''q-''');
 SELECT sched.remove_search_attribute(name) FROM sched.search_attributes()
  WHERE name LIKE 'Q%' ORDER BY name;
