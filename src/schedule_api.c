@@ -2,7 +2,8 @@
  *
  * schedule_api.c
  *	  The SQL functions of schedules (SEMANTICS.md 5 and 9): create,
- *	  describe, list, pause, unpause, trigger, backfill, update, delete.
+ *	  describe, list, pause, unpause, trigger (and trigger_immediately, which
+ *	  says what it did), backfill (and backfill_actions), update, delete.
  *
  * Each function validates all of its input before it touches a table
  * (SEMANTICS.md 6), locks the schedule's row, makes its change, and then
@@ -10,7 +11,10 @@
  * once in the caller's transaction: a trigger or a backfill starts what
  * its overlap policy allows before the function returns, and next_due is
  * always recomputed in one place.  Every change that can move next_due
- * wakes the scheduler at commit.
+ * wakes the scheduler at commit.  Every change is recorded in the audit
+ * trail (audit_store.c) under the row's lock, in the same transaction;
+ * pause, unpause and delete do it in their one path (schedule_change.c),
+ * which the bulk functions share.
  *
  * The clock of a call is the current time (clock_timestamp), read once:
  * "now" for the trigger time, for "nothing before the creation time runs"
