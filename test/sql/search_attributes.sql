@@ -99,11 +99,15 @@ SELECT sched.describe('sa-1b')->'search_attributes';
 -- a run started otherwise has none; an update does not change past runs
 SELECT sched.trigger('sa-1');
 SELECT sched.backfill('sa-2', '2099-01-01T03:00:00Z', '2099-01-01T03:00:00Z', 'allow_all');
--- the scheduler's tick (its batched INSERT) copies them too
+-- the scheduler's tick (its batched INSERT) copies them too; the schedule
+-- starts paused and a bulk unpause wakes the scheduler, as sched.unpause does
 SELECT sched.create_schedule('sa-tick', '{
     "action": {"workflow": "Tick", "id": "sa-tick", "task_queue": "saq"},
-    "spec": {"intervals": [{"every": 1}]}, "policy": {"overlap": "allow_all"}}',
+    "spec": {"intervals": [{"every": 1}]}, "policy": {"overlap": "allow_all"},
+    "state": {"paused": true}}',
     search_attributes => '{"Env": "tick", "Priority": 1}');
+SELECT count(*) FROM sched.executions WHERE schedule_id = 'sa-tick';
+SELECT * FROM sched.unpause_schedules('Env = ''tick''', 'go');
 DO $$
 BEGIN
     FOR i IN 1 .. 400 LOOP
@@ -112,7 +116,8 @@ BEGIN
         PERFORM pg_sleep(0.05);
     END LOOP;
 END $$;
-SELECT sched.pause('sa-tick');
+SELECT * FROM sched.pause_schedules('Env = ''tick''');
+SELECT next_due IS NULL AS not_due FROM sched.schedules WHERE schedule_id = 'sa-tick';
 SELECT DISTINCT start_kind, search_attributes FROM sched.executions
  WHERE schedule_id = 'sa-tick';
 SELECT sched.delete('sa-tick');
