@@ -39,6 +39,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -795,12 +796,23 @@ sched_pause(PG_FUNCTION_ARGS)
 
 static SpiQuery plan_unpause;
 
-/* sched.unpause(schedule_id text, note text DEFAULT 'Unpaused via SQL') */
+/*
+ * sched.unpause(schedule_id text, note text DEFAULT 'Unpaused via SQL',
+ *				 catchup text DEFAULT NULL)
+ *
+ * catchup NULL: the paused period is not replayed (SEMANTICS.md 5).  A mode
+ * (all, latest, none; README "Catch-up on unpause"): the cursor stays where
+ * the pause left it and the processing core walks the paused period now,
+ * with that mode instead of the policy's and within the catch-up window,
+ * call after call until it reaches now, all in this transaction.
+ */
 Datum
 sched_unpause(PG_FUNCTION_ARGS)
 {
 	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
 	char	   *note = note_arg(fcinfo, 1, "Unpaused via SQL");
+	bool		replay = PG_NARGS() > 2 && !PG_ARGISNULL(2);
+	DispatchCatchup mode = DISPATCH_CATCHUP_ALL;
 	TimestampTz now = schedule_clock();
 	Oid			types[6] = {TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID,
 	BOOLOID, TIMESTAMPTZOID};
@@ -810,11 +822,15 @@ sched_unpause(PG_FUNCTION_ARGS)
 	TimestampTz nominal = 0;
 	bool		has_nominal = false;
 	PrivState	ps;
-	Oid			caller = priv_enter(&ps);
+	Oid			caller;
 
+	if (replay)
+		mode = schedule_catchup_from_text(text_to_cstring(PG_GETARG_TEXT_PP(2)),
+										  "catchup");
+	caller = priv_enter(&ps);
 	SPI_connect();
 	lock_row(id, caller, &row);
-	if (row.paused)
+	if (row.paused && !replay)
 	{
 		SpecJson	sj;
 
@@ -826,7 +842,7 @@ sched_unpause(PG_FUNCTION_ARGS)
 	values[1] = CStringGetTextDatum(note);
 	values[2] = Int64GetDatum(schedule_new_token(row.token, now));
 	values[3] = TimestampTzGetDatum(now);
-	values[4] = BoolGetDatum(row.paused);
+	values[4] = BoolGetDatum(row.paused && !replay);
 	values[5] = TimestampTzGetDatum(nominal);
 	nulls[5] = has_nominal ? ' ' : 'n';
 	spi_run_sql(&plan_unpause,
@@ -839,7 +855,35 @@ sched_unpause(PG_FUNCTION_ARGS)
 						   6, types,
 			 values, nulls, false, 0);
 	SPI_finish();
-	process_now(id, now);
+	if (!replay)
+		process_now(id, now);
+	else
+	{
+		/*
+		 * One processing call takes a bounded number of due times; the
+		 * replay goes on until the cursor passes now, each call in a
+		 * context of its own.
+		 */
+		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+												  "pg_sched unpause replay",
+												  ALLOCSET_DEFAULT_SIZES);
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+		ScheduleProcess opts;
+
+		do
+		{
+			CHECK_FOR_INTERRUPTS();
+			memset(&opts, 0, sizeof(opts));
+			opts.now = now;
+			opts.has_catchup_mode = true;
+			opts.catchup_mode = mode;
+			if (!schedule_process(id, &opts))
+				schedule_not_found(id);
+			MemoryContextReset(cxt);
+		} while (opts.catchup_left);
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(cxt);
+	}
 	priv_exit(&ps);
 	scheduler_wake_at_commit();
 	PG_RETURN_VOID();

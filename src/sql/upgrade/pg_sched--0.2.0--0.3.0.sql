@@ -574,3 +574,25 @@ $import$;
 
 COMMENT ON FUNCTION sched.import_pg_cron(boolean) IS
 'Imports every job of pg_cron''s cron.job as a schedule with an SQL action in the job''s database (others through dblink), owned by the job''s user, paused if inactive, and deactivates the imported jobs (deactivate => false keeps them); one row per job says what was imported and why not';
+
+/* ---- issue 14: catch-up modes and open-run limit (branch catchup) ---- */
+
+/*
+ * sched.unpause gains catchup (a catch-up mode to replay the paused period
+ * with); calls with one or two arguments keep their meaning.  The policy's
+ * new fields (catchup_mode, concurrency_limit) live in the policy document:
+ * no table changes, and stored policies without them read as the defaults.
+ */
+DROP FUNCTION sched.unpause(text, text);
+
+CREATE FUNCTION sched.unpause(schedule_id text,
+							  note text DEFAULT 'Unpaused via SQL',
+							  catchup text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'sched_unpause'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.unpause(text, text, text) IS
+'Unpauses a schedule with a note; the paused period is not replayed, unless catchup names a catch-up mode (all, latest, none) to replay it with';
+
+/* ---- end of issue 14: catch-up modes and open-run limit ---- */
