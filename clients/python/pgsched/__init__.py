@@ -10,7 +10,8 @@ Needs psycopg 3 (Debian: python3-psycopg) and the standard library only.
 
 from . import workflow  # noqa: F401
 from .client import (Client, Schedule, ScheduleActionStartWorkflow, ScheduleBackfill,  # noqa
-                     ScheduleCalendarSpec, ScheduleDescription, ScheduleDstPolicy,
+                     ScheduleCalendarSpec, ScheduleCatchupMode, ScheduleDescription,
+                     ScheduleDstPolicy,
                      ScheduleDstRepeated, ScheduleDstSkipped, ScheduleExplainRow, ScheduleHandle,
                      ScheduleIntervalSpec, ScheduleOverlapPolicy, SchedulePolicy, ScheduleRange,
                      ScheduleSpec, ScheduleState, ScheduleUpdate, ScheduleUpdateInput,
