@@ -21,9 +21,13 @@
  *		acted on (appended to the buffer with the schedule's policy; when
  *		the buffer is full of waiting items a pass runs first), missed
  *		(actual older than now - catchup_window: counted), or passed over
- *		(limited and no remaining action left for it).  A paused schedule
- *		does not look at its times: they are neither caught up nor counted,
- *		and unpause restarts the cursor after now.
+ *		(limited and no remaining action left for it); then the catch-up
+ *		mode decides the late ones (more than 10 s behind now): all act,
+ *		none counts them as missed, latest acts on the most recent only
+ *		(README "Catch-up modes").  A paused schedule does not look at its
+ *		times: they are neither caught up nor counted, and unpause restarts
+ *		the cursor after now, unless it replays the paused period with a
+ *		mode (opts->has_catchup_mode), which it does by calling this core.
  *	 2. the trigger item, if this is sched.trigger (or trigger_immediately).
  *	 3. backfill cursors (sched.backfills) feed the buffer in order, never
  *		beyond DISPATCH_BUFFER_MAX waiting items; allow_all ranges never wait

@@ -167,3 +167,21 @@ SELECT i.runs, i.skipped, i.missed FROM pg_temp.info('cu-n-catch') i;
 SELECT count(sched.delete(schedule_id)) FROM sched.schedules
  WHERE schedule_id LIKE 'cu-%';
 RESET pg_sched.debug_clock_offset;
+
+-- ---- sched.explain predicts the modes and the limit ----
+SELECT pg_temp.at('2030-01-01 00:00:30Z');
+SELECT pg_temp.mk('cu-ex-none', '{"catchup_mode": "none"}');
+SELECT pg_temp.mk('cu-ex-latest', '{"catchup_mode": "latest"}');
+-- one run open: with limit 1 the next time meets it, with limit 2 it fires
+SELECT pg_temp.mk('cu-ex-n', '{"overlap": "skip", "concurrency_limit": 2}');
+SELECT pg_temp.mk('cu-ex-1', '{"overlap": "skip"}');
+SELECT sched.trigger('cu-ex-n'), sched.trigger('cu-ex-1');
+SELECT pg_temp.at('2030-01-01 03:30:30Z');
+-- at 03:30:30: none misses 01:00-03:00, latest fires 03:00 only
+SELECT id, to_char(nominal_time, 'HH24:MI') AS t, outcome, reason
+  FROM unnest(array['cu-ex-none', 'cu-ex-latest', 'cu-ex-n', 'cu-ex-1']) id,
+       sched.explain(id, '2030-01-01 01:00Z', '2030-01-01 04:00Z')
+ ORDER BY id, nominal_time;
+SELECT count(sched.delete(schedule_id)) FROM sched.schedules
+ WHERE schedule_id LIKE 'cu-ex-%';
+RESET pg_sched.debug_clock_offset;
