@@ -98,8 +98,10 @@ typedef enum DispatchCatchup
 	DISPATCH_NCATCHUP
 } DispatchCatchup;
 
-/* A due time at most this far behind "now" is on time (Temporal's
- * minimum catch-up window, 10 s). */
+/*
+ * A due time at most this far behind "now" is on time (Temporal's minimum
+ * catch-up window, 10 s).
+ */
 #define DISPATCH_ON_TIME_MS 10000
 
 /* "all", "latest", "none", indexed by DispatchCatchup. */
