@@ -168,6 +168,27 @@ SELECT count(sched.delete(schedule_id)) FROM sched.schedules
  WHERE schedule_id LIKE 'cu-%';
 RESET pg_sched.debug_clock_offset;
 
+-- ---- latest across the per-call budget (1,000,000 late times a call) ----
+-- 1,200,000 times of one second each, all late at 2030-02-20: the first
+-- call stops after a million and leaves the cursor on the newest late time
+-- seen (not counted), the second fires the newest of all
+SELECT pg_temp.at('2030-02-01 00:00:00Z');
+SELECT sched.create_schedule('cu-big', '{
+    "action": {"workflow": "W", "id": "cu-big", "task_queue": "cu-big"},
+    "spec": {"intervals": [{"every": 1}], "start_at": "2030-02-01T00:00:01Z",
+             "end_at": "2030-02-14T21:20:00Z"},
+    "policy": {"overlap": "allow_all", "catchup_mode": "latest"}}');
+SELECT pg_temp.at('2030-02-20 00:00:00Z');
+SELECT pg_temp.process('cu-big');
+SELECT next_nominal, num_actions_missed_catchup_window AS missed,
+       (SELECT count(*) FROM sched.executions WHERE schedule_id = 'cu-big') AS runs
+  FROM sched.schedules WHERE schedule_id = 'cu-big';
+SELECT pg_temp.process('cu-big');
+SELECT next_nominal, num_actions_missed_catchup_window AS missed,
+       (SELECT array_agg(nominal_time) FROM sched.executions WHERE schedule_id = 'cu-big') AS runs
+  FROM sched.schedules WHERE schedule_id = 'cu-big';
+SELECT sched.delete('cu-big');
+
 -- ---- sched.explain predicts the modes and the limit ----
 SELECT pg_temp.at('2030-01-01 00:00:30Z');
 SELECT pg_temp.mk('cu-ex-none', '{"catchup_mode": "none"}');
