@@ -4,7 +4,7 @@
 #   make && make install        build and install the extension (as root)
 #   make installcheck-temp      pg_regress on a private temp server (not as root)
 #   make tap                    TAP tests test/t/*.pl (not as root)
-#   make unit | fuzz | bench    engine tests, libFuzzer run, benchmark (build/)
+#   make unit | fuzz | bench    engine tests, libFuzzer runs (spec, query), benchmark (build/)
 #   make ha-test                Patroni + etcd failover on loopback (after install)
 #
 # scripts/test.sh runs all of it the way CI does.
@@ -20,8 +20,11 @@ EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION)
 # backend reads PostgreSQL's own time-zone database).
 MODULE_big = pg_sched
 ENGINE_SRCS := $(sort $(wildcard src/spec/*.c))
+# The list query parser (src/query/), pure C99 like the engine.
+QUERY_SRCS := $(sort $(wildcard src/query/*.c))
+QUERY_HDRS := $(wildcard src/query/*.h)
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)) \
-		$(filter-out src/spec/tzfile.c,$(ENGINE_SRCS)))
+		$(filter-out src/spec/tzfile.c,$(ENGINE_SRCS)) $(QUERY_SRCS))
 # The install script is built from src/sql/*.sql, one file per area,
 # concatenated in name order.  src/sql/upgrade/ keeps what earlier versions
 # need: their install scripts as released (frozen) and the update scripts
@@ -53,7 +56,7 @@ TAP_TESTS_FILES = $(sort $(wildcard test/t/*.pl))
 # ...) stay on.
 WERROR ?= -Werror
 PG_CFLAGS += -Wall -Wextra $(WERROR) -Wno-unused-parameter
-PG_CPPFLAGS += -Isrc/spec -DPG_SCHED_VERSION='"$(EXTVERSION)"'
+PG_CPPFLAGS += -Isrc/spec -Isrc/query -DPG_SCHED_VERSION='"$(EXTVERSION)"'
 
 EXTRA_CLEAN = build $(TEMP_INSTANCE)
 
@@ -67,7 +70,7 @@ override with_llvm = no
 override autodepend = yes
 include $(PGXS)
 
-.PHONY: version installcheck-temp tap unit unit-build fuzz bench bench-icount bench-all ha-test
+.PHONY: version installcheck-temp tap unit unit-build fuzz fuzz-query bench bench-icount bench-all ha-test
 
 version:
 	@echo $(EXTVERSION)
@@ -142,6 +145,16 @@ $(BUILD)/unit/fuzz_replay: test/fuzz/fuzz_spec.c $(ENGINE_SRCS) $(SPEC_HDRS)
 		-fsanitize=address,undefined -fno-sanitize-recover=all -DFUZZ_STANDALONE \
 		$(SPEC_INCLUDES) -o $@ test/fuzz/fuzz_spec.c $(ENGINE_SRCS) -lm
 
+# The query parser's fuzz target, replayed the same way (test/fuzz/query_corpus).
+ifneq ($(wildcard test/fuzz/fuzz_query.c),)
+UNIT_BINS += $(BUILD)/unit/fuzz_query_replay
+endif
+$(BUILD)/unit/fuzz_query_replay: test/fuzz/fuzz_query.c $(QUERY_SRCS) $(QUERY_HDRS)
+	@mkdir -p $(@D)
+	$(SPEC_CC) -std=c99 -O1 -g -Wall -Wextra -Werror \
+		-fsanitize=address,undefined -fno-sanitize-recover=all -DFUZZ_STANDALONE \
+		-Isrc/query -o $@ test/fuzz/fuzz_query.c $(QUERY_SRCS)
+
 unit-build: $(UNIT_BINS)
 
 # Runs every program; each ends its output with "N passed, N failed".  One
@@ -177,12 +190,24 @@ $(BUILD)/fuzz/fuzz_spec: $(FUZZ_SRC) $(ENGINE_SRCS) $(SPEC_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(SPEC_INCLUDES) -o $@ $(FUZZ_SRC) $(ENGINE_SRCS) -lm
 
+$(BUILD)/fuzz/fuzz_query: test/fuzz/fuzz_query.c $(QUERY_SRCS) $(QUERY_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Isrc/query -o $@ test/fuzz/fuzz_query.c $(QUERY_SRCS)
+
+# The list query grammar: the same bounded run, its own corpus and dict.
+fuzz-query: $(BUILD)/fuzz/fuzz_query
+	@mkdir -p $(BUILD)/fuzz/query_corpus $(BUILD)/fuzz/artifacts
+	$(BUILD)/fuzz/fuzz_query -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) \
+		-print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/artifacts/ \
+		-dict=test/fuzz/query.dict $(FUZZ_ARGS) \
+		$(BUILD)/fuzz/query_corpus test/fuzz/query_corpus
+
 ifneq ($(wildcard $(FUZZ_SRC)),)
-fuzz: $(BUILD)/fuzz/fuzz_spec
+fuzz: $(BUILD)/fuzz/fuzz_spec fuzz-query
 	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/artifacts test/fuzz/corpus
 	$(BUILD)/fuzz/fuzz_spec -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) \
 		-print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/artifacts/ \
-		$(if $(wildcard test/fuzz/*.dict),-dict=$(firstword $(wildcard test/fuzz/*.dict))) \
+		$(if $(wildcard test/fuzz/spec.dict),-dict=test/fuzz/spec.dict) \
 		$(FUZZ_ARGS) $(BUILD)/fuzz/corpus test/fuzz/corpus
 else
 fuzz:

@@ -76,6 +76,12 @@
  * lease expired, or scheduled for a retry) is an error that changes
  * nothing (55000).
  *
+ * A run that a schedule starts carries a copy of the schedule's search
+ * attributes as they are at the start (search_attributes, read by the
+ * INSERT itself from the schedule's row, which the starter has locked), as
+ * Temporal gives a scheduled workflow its schedule's search attributes;
+ * other runs have none.
+ *
  * Invariants, kept by the table's constraints as well: closed_at is set
  * exactly for closed runs, lease_expires_at exactly for running ones; at
  * most one open run per workflow id; attempt counts the claims (after a
@@ -477,12 +483,14 @@ static SpiQuery q_start_run = {
 	"   schedule_id, nominal_time, scheduled_at, overlap_tracked,"
 	"   last_completion_result, due_at, status, retry_policy, run_timeout,"
 	"   execution_timeout, run_deadline, execution_deadline, cron_schedule,"
-	"   start_delay, owner)"
+	"   start_delay, owner, search_attributes)"
 	" VALUES (gen_random_uuid(), $1, $2, $3, coalesce($4, '[]'::jsonb), $5,"
 	"         $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $12 + $15,"
 	"         $17, $18, $19,"
 	"         coalesce($20::name, (SELECT s.owner FROM sched.schedules s"
-	"                               WHERE s.schedule_id = $7), current_user))"
+	"                               WHERE s.schedule_id = $7), current_user),"
+	"         (SELECT s.search_attributes FROM sched.schedules s"
+	"           WHERE s.schedule_id = $7))"
 	" ON CONFLICT DO NOTHING"
 	" RETURNING run_id",
 	.nargs = 20,
@@ -639,12 +647,14 @@ static SpiQuery q_start_batch = {
 	" last_completion_result, due_at, status,"
 	" retry_policy, run_timeout, execution_timeout,"
 	" run_deadline, execution_deadline, owner,"
-	" created_at)"
+	" created_at, search_attributes)"
 	" SELECT pg_catalog.gen_random_uuid(), u.wf, u.w,"
 	" u.q, coalesce(u.a, '[]'::jsonb), u.m, u.k, u.s,"
 	" u.n, u.sa, u.t, u.l, $1, 'pending', u.r, u.rt,"
 	" u.et, $1 + u.rt, $1 + u.et,"
-	" coalesce(u.o::name, current_user), $17"
+	" coalesce(u.o::name, current_user), $17,"
+	" (SELECT s.search_attributes FROM sched.schedules s"
+	"   WHERE s.schedule_id = u.s)"
 	" FROM ROWS FROM (pg_catalog.unnest($2),"
 	" pg_catalog.unnest($3), pg_catalog.unnest($4),"
 	" pg_catalog.unnest($5), pg_catalog.unnest($6),"
@@ -673,13 +683,15 @@ static SpiQuery q_start_backfill = {
 	" start_kind, schedule_id, nominal_time,"
 	" scheduled_at, overlap_tracked, due_at,"
 	" retry_policy, run_timeout, execution_timeout,"
-	" run_deadline, execution_deadline, owner)"
+	" run_deadline, execution_deadline, owner, search_attributes)"
 	" SELECT pg_catalog.gen_random_uuid(), u.w, $1, $2,"
 	" $3, $4, 'pending', 'backfill', $5, u.n, u.a,"
 	" false, $6, $10, $11, $12,"
 	" $6 + $11, $6 + $12,"
 	" coalesce($13::name, (SELECT s.owner FROM sched.schedules s"
-	"   WHERE s.schedule_id = $5))"
+	"   WHERE s.schedule_id = $5)),"
+	" (SELECT s.search_attributes FROM sched.schedules s"
+	"   WHERE s.schedule_id = $5)"
 	" FROM ROWS FROM (pg_catalog.unnest($7), pg_catalog.unnest($8),"
 	" pg_catalog.unnest($9)) AS u(w, n, a)"
 	" ON CONFLICT DO NOTHING",

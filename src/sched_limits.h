@@ -63,4 +63,14 @@
  */
 #define SCHEDULE_MAX_BACKFILL_ACTIONS	INT64CONST(1000000)
 
+/*
+ * Search attributes of a schedule (Temporal's defaults): at most 100 of
+ * them, each value (a KeywordList as a whole) at most 2 KiB, all of them at
+ * most 40 KiB; names of at most 64 bytes.
+ */
+#define SEARCH_ATTRS_MAX_KEYS		100
+#define SEARCH_ATTR_VALUE_MAX		2048
+#define SEARCH_ATTRS_TOTAL_MAX		(40 * 1024)
+#define SEARCH_ATTR_NAME_MAX		64
+
 #endif							/* PG_SCHED_SCHED_LIMITS_H */

@@ -39,17 +39,18 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
-#include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "privileges.h"
+#include "schedule_change.h"
 #include "sched_limits.h"
 #include "sched_clock.h"
 #include "schedule_process.h"
 #include "spi_query.h"
 #include "sql_args.h"
 #include "schedule_json.h"
+#include "search_compile.h"
 #include "sched_wake.h"
 
 #define DESCRIBE_ACTIONS		10		/* recent and next actions shown */
@@ -58,6 +59,7 @@
 PG_FUNCTION_INFO_V1(sched_create_schedule);
 PG_FUNCTION_INFO_V1(sched_describe);
 PG_FUNCTION_INFO_V1(sched_list_schedules);
+PG_FUNCTION_INFO_V1(sched_list_schedules_query);
 PG_FUNCTION_INFO_V1(sched_pause);
 PG_FUNCTION_INFO_V1(sched_unpause);
 PG_FUNCTION_INFO_V1(sched_trigger);
@@ -134,77 +136,6 @@ static Datum
 column(SPITupleTable *tt, uint64 row, int col, bool *isnull)
 {
 	return SPI_getbinval(tt->vals[row], tt->tupdesc, col, isnull);
-}
-
-/* The locked row's fields the mutating functions need. */
-typedef struct LockedRow
-{
-	int64		token;
-	bool		paused;
-	Jsonb	   *spec;
-	SchedulePolicy policy;
-	char	   *owner;
-} LockedRow;
-
-static SpiQuery plan_lock_row;
-
-/*
- * Locks the schedule's row and reads it (connected to SPI); 42704 if it
- * does not exist or the caller may not see it.
- */
-static void
-lock_row(const char *id, Oid caller, LockedRow *out)
-{
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
-	bool		isnull;
-
-	values[0] = CStringGetTextDatum(id);
-	spi_run_sql(&plan_lock_row,
-						   "SELECT conflict_token, paused, spec, policy,"
-						   " owner::text"
-						   " FROM sched.schedules WHERE schedule_id = $1"
-						   " FOR UPDATE",
-						   1, types,
-			 values, NULL, false, 1);
-	if (SPI_processed == 0 ||
-		!priv_may_access(caller, SPI_getvalue(SPI_tuptable->vals[0],
-											  SPI_tuptable->tupdesc, 5)))
-		schedule_not_found(id);
-	out->token = DatumGetInt64(column(SPI_tuptable, 0, 1, &isnull));
-	out->paused = DatumGetBool(column(SPI_tuptable, 0, 2, &isnull));
-	out->spec = DatumGetJsonbP(column(SPI_tuptable, 0, 3, &isnull));
-	schedule_policy_from_jsonb(DatumGetJsonbP(column(SPI_tuptable, 0, 4,
-													 &isnull)),
-							   "schedule.policy", &out->policy);
-	out->owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
-}
-
-static SpiQuery plan_check_lock;
-
-/*
- * lock_row() without reading: for the functions that leave the reading to
- * the processing core.  The lock keeps the checked row (and so its owner)
- * until the transaction ends.
- */
-static void
-check_schedule(const char *id, Oid caller)
-{
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
-
-	SPI_connect();
-	values[0] = CStringGetTextDatum(id);
-	spi_run_sql(&plan_check_lock,
-						   "SELECT owner::text FROM sched.schedules"
-						   " WHERE schedule_id = $1 FOR UPDATE",
-						   1, types,
-			 values, NULL, false, 1);
-	if (SPI_processed == 0 ||
-		!priv_may_access(caller, SPI_getvalue(SPI_tuptable->vals[0],
-											  SPI_tuptable->tupdesc, 1)))
-		schedule_not_found(id);
-	SPI_finish();
 }
 
 static SpiQuery plan_add_backfill;
@@ -307,19 +238,6 @@ count_left(const char *id, int64 first_seq)
 	return total;
 }
 
-/* Runs the processing core for a SQL call; 42704 if the id is unknown. */
-static ScheduleProcess
-process_now(const char *id, TimestampTz now)
-{
-	ScheduleProcess opts;
-
-	memset(&opts, 0, sizeof(opts));
-	opts.now = now;
-	if (!schedule_process(id, &opts))
-		schedule_not_found(id);
-	return opts;
-}
-
 /* ---- create ---- */
 
 static SpiQuery plan_insert;
@@ -327,7 +245,8 @@ static SpiQuery plan_insert;
 /*
  * sched.create_schedule(schedule_id text, schedule jsonb,
  *		trigger_immediately boolean DEFAULT false, backfill jsonb DEFAULT '[]',
- *		memo jsonb DEFAULT NULL) RETURNS text
+ *		memo jsonb DEFAULT NULL, search_attributes jsonb DEFAULT NULL)
+ *		RETURNS text
  */
 Datum
 sched_create_schedule(PG_FUNCTION_ARGS)
@@ -336,6 +255,9 @@ sched_create_schedule(PG_FUNCTION_ARGS)
 	Jsonb	   *docjb = sched_arg_jsonb(fcinfo, 1, "schedule");
 	bool		trigger = PG_ARGISNULL(2) ? false : PG_GETARG_BOOL(2);
 	Jsonb	   *memo = PG_ARGISNULL(4) ? NULL : PG_GETARG_JSONB_P(4);
+	/* 0.2.0's create_schedule has no search_attributes argument */
+	Jsonb	   *attrs = PG_NARGS() <= 5 || PG_ARGISNULL(5) ? NULL :
+		PG_GETARG_JSONB_P(5);
 	ScheduleDoc doc;
 	ScheduleBackfill *bfs = NULL;
 	int			nbfs = 0;
@@ -370,12 +292,15 @@ sched_create_schedule(PG_FUNCTION_ARGS)
 
 	caller = priv_enter(&ps);
 	SPI_connect();
+	/* checked against the registry of search attributes, then stored */
+	attrs = attrs ? search_attrs_canonical(attrs, "search_attributes") :
+		DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
 	{
-		Oid			types[13] = {TEXTOID, JSONBOID, JSONBOID, JSONBOID,
+		Oid			types[14] = {TEXTOID, JSONBOID, JSONBOID, JSONBOID,
 			BOOLOID, TEXTOID, BOOLOID, INT8OID, JSONBOID, INT8OID,
-		TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID};
-		Datum		values[13];
-		char		nulls[13];
+		TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, JSONBOID};
+		Datum		values[14];
+		char		nulls[14];
 
 		memset(nulls, ' ', sizeof(nulls));
 		values[0] = CStringGetTextDatum(id);
@@ -394,16 +319,17 @@ sched_create_schedule(PG_FUNCTION_ARGS)
 		values[11] = TimestampTzGetDatum(now);
 		/* the schedule, and every run it starts, belongs to the caller */
 		values[12] = CStringGetTextDatum(priv_role_name(caller));
+		values[13] = JsonbPGetDatum(attrs);
 		spi_run_sql(&plan_insert,
 							   "INSERT INTO sched.schedules (schedule_id, spec,"
 							   " action, policy, paused, note, limited_actions,"
 							   " remaining_actions, memo, conflict_token,"
 							   " next_nominal, created_at, last_updated_at,"
-							   " last_event_at, owner)"
+							   " last_event_at, owner, search_attributes)"
 							   " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-							   " $10, $11, now(), now(), $12, $13::name)"
+							   " $10, $11, now(), now(), $12, $13::name, $14)"
 							   " ON CONFLICT (schedule_id) DO NOTHING",
-							   13, types,
+							   14, types,
 				 values, nulls, false, 0);
 		if (SPI_processed == 0)
 			ereport(ERROR,
@@ -585,7 +511,8 @@ sched_describe(PG_FUNCTION_ARGS)
 						   " conflict_token, next_nominal, num_actions,"
 						   " num_actions_missed_catchup_window,"
 						   " num_actions_skipped_overlap, num_buffer_dropped,"
-						   " created_at, last_updated_at, owner::text"
+						   " created_at, last_updated_at, owner::text,"
+						   " search_attributes"
 						   " FROM sched.schedules WHERE schedule_id = $1",
 						   1, types,
 			 values, NULL, false, 1);
@@ -662,6 +589,10 @@ sched_describe(PG_FUNCTION_ARGS)
 	schedule_push_key(&st, "memo");
 	d = column(tt, 0, 8, &isnull);
 	schedule_push_jsonb(&st, WJB_VALUE, isnull ? NULL : DatumGetJsonbP(d));
+	/* beside memo, as Temporal's DescribeScheduleResponse */
+	schedule_push_key(&st, "search_attributes");
+	schedule_push_jsonb(&st, WJB_VALUE,
+						DatumGetJsonbP(column(tt, 0, 18, &isnull)));
 	schedule_push_key(&st, "conflict_token");
 	schedule_push_int(&st, WJB_VALUE, DatumGetInt64(column(tt, 0, 9, &isnull)));
 	res = pushJsonbValue(&st, WJB_END_OBJECT, NULL);
@@ -678,41 +609,15 @@ sched_describe(PG_FUNCTION_ARGS)
 	PG_RETURN_JSONB_P(result);
 }
 
-static SpiQuery plan_list;
-
 /*
- * sched.list_schedules() RETURNS TABLE (schedule_id text, workflow text,
- *		paused boolean, note text, spec jsonb, recent_actions jsonb,
- *		next_action_times timestamptz[], memo jsonb)
+ * The rows of list_schedules from a SELECT of schedule_id, workflow,
+ * paused, note, spec, limited_actions, remaining_actions, next_nominal and
+ * memo (connected to SPI).
  */
-Datum
-sched_list_schedules(PG_FUNCTION_ARGS)
+static void
+emit_list_rows(ReturnSetInfo *rsinfo, SPITupleTable *tt, uint64 n,
+			   TimestampTz now)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	SPITupleTable *tt;
-	uint64		n;
-	TimestampTz now = schedule_clock();
-	PrivState	ps;
-	Oid			caller;
-	Oid			types[1] = {OIDOID};
-	Datum		args[1];
-
-	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-	caller = priv_enter(&ps);
-	SPI_connect();
-	/* SEMANTICS.md 5: every schedule the caller may see */
-	args[0] = ObjectIdGetDatum(caller);
-	spi_run_sql(&plan_list,
-						   "SELECT schedule_id, action->>'workflow', paused,"
-						   " note, spec, limited_actions, remaining_actions,"
-						   " next_nominal, memo"
-						   " FROM sched.schedules"
-						   " WHERE sched.may_access(owner, $1)"
-						   " ORDER BY schedule_id",
-						   1, types,
-			 args, NULL, false, 0);
-	tt = SPI_tuptable;
-	n = SPI_processed;
 	for (uint64 i = 0; i < n; i++)
 	{
 		Datum		values[8];
@@ -751,14 +656,86 @@ sched_list_schedules(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values,
 							 nulls);
 	}
+}
+
+static SpiQuery plan_list;
+
+/*
+ * sched.list_schedules() RETURNS TABLE (schedule_id text, workflow text,
+ *		paused boolean, note text, spec jsonb, recent_actions jsonb,
+ *		next_action_times timestamptz[], memo jsonb)
+ */
+Datum
+sched_list_schedules(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TimestampTz now = schedule_clock();
+	PrivState	ps;
+	Oid			caller;
+	Oid			types[1] = {OIDOID};
+	Datum		args[1];
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	caller = priv_enter(&ps);
+	SPI_connect();
+	/* SEMANTICS.md 5: every schedule the caller may see */
+	args[0] = ObjectIdGetDatum(caller);
+	spi_run_sql(&plan_list,
+						   "SELECT schedule_id, action->>'workflow', paused,"
+						   " note, spec, limited_actions, remaining_actions,"
+						   " next_nominal, memo"
+						   " FROM sched.schedules"
+						   " WHERE sched.may_access(owner, $1)"
+						   " ORDER BY schedule_id",
+						   1, types,
+			 args, NULL, false, 0);
+	emit_list_rows(rsinfo, SPI_tuptable, SPI_processed, now);
+	SPI_finish();
+	priv_exit(&ps);
+	return (Datum) 0;
+}
+
+/*
+ * sched.list_schedules(query text): the same rows, of the schedules the
+ * list query matches (search_compile.c), in its ORDER BY and then by id.
+ * Read in the caller's transaction: what it created is found at once.
+ */
+Datum
+sched_list_schedules_query(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *query = sched_arg_text(fcinfo, 0, "query");
+	TimestampTz now = schedule_clock();
+	PrivState	ps;
+	Oid			caller;
+	SearchSql	sql;
+	char	   *sqltext;
+	int			rc;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	caller = priv_enter(&ps);
+	SPI_connect();
+	search_compile(query, SEARCH_FOR_LIST, 1, &sql);
+	sql.types[0] = OIDOID;
+	sql.values[0] = ObjectIdGetDatum(caller);
+	sqltext = psprintf("SELECT s.schedule_id, s.action->>'workflow', s.paused,"
+					" s.note, s.spec, s.limited_actions, s.remaining_actions,"
+					" s.next_nominal, s.memo"
+					" FROM sched.schedules s"
+					" WHERE sched.may_access(s.owner, $1) AND %s"
+					" ORDER BY %ss.schedule_id",
+					sql.where.data, sql.order_by.data);
+	rc = SPI_execute_with_args(sqltext, sql.nparams, sql.types, sql.values,
+							   NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "list query failed: %s", SPI_result_code_string(rc));
+	emit_list_rows(rsinfo, SPI_tuptable, SPI_processed, now);
 	SPI_finish();
 	priv_exit(&ps);
 	return (Datum) 0;
 }
 
 /* ---- pause, unpause ---- */
-
-static SpiQuery plan_pause;
 
 /* sched.pause(schedule_id text, note text DEFAULT 'Paused via SQL') */
 Datum
@@ -767,44 +744,21 @@ sched_pause(PG_FUNCTION_ARGS)
 	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
 	char	   *note = note_arg(fcinfo, 1, "Paused via SQL");
 	TimestampTz now = schedule_clock();
-	Oid			types[4] = {TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID};
-	Datum		values[4];
-	LockedRow	row;
 	PrivState	ps;
 	Oid			caller = priv_enter(&ps);
 
-	SPI_connect();
-	lock_row(id, caller, &row);
-	values[0] = CStringGetTextDatum(id);
-	values[1] = CStringGetTextDatum(note);
-	values[2] = Int64GetDatum(schedule_new_token(row.token, now));
-	values[3] = TimestampTzGetDatum(now);
-	spi_run_sql(&plan_pause,
-						   "UPDATE sched.schedules SET paused = true,"
-						   " note = $2, conflict_token = $3,"
-						   " last_updated_at = $4, last_event_at = $4"
-						   " WHERE schedule_id = $1",
-						   4, types,
-			 values, NULL, false, 0);
-	SPI_finish();
-	/* next_due becomes NULL (unless backfills remain) */
-	process_now(id, now);
+	schedule_pause_one(id, note, caller, now);
 	priv_exit(&ps);
-	scheduler_wake_at_commit();
 	PG_RETURN_VOID();
 }
-
-static SpiQuery plan_unpause;
 
 /*
  * sched.unpause(schedule_id text, note text DEFAULT 'Unpaused via SQL',
  *				 catchup text DEFAULT NULL)
  *
- * catchup NULL: the paused period is not replayed (SEMANTICS.md 5).  A mode
- * (all, latest, none; README "Catch-up on unpause"): the cursor stays where
- * the pause left it and the processing core walks the paused period now,
- * with that mode instead of the policy's and within the catch-up window,
- * call after call until it reaches now, all in this transaction.
+ * catchup NULL: the paused period is not replayed (SEMANTICS.md 5); a mode
+ * (all, latest, none) replays it (schedule_unpause_one).  An install
+ * script of 0.2.0 names this symbol with two arguments: PG_NARGS().
  */
 Datum
 sched_unpause(PG_FUNCTION_ARGS)
@@ -814,13 +768,6 @@ sched_unpause(PG_FUNCTION_ARGS)
 	bool		replay = PG_NARGS() > 2 && !PG_ARGISNULL(2);
 	DispatchCatchup mode = DISPATCH_CATCHUP_ALL;
 	TimestampTz now = schedule_clock();
-	Oid			types[6] = {TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID,
-	BOOLOID, TIMESTAMPTZOID};
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
-	LockedRow	row;
-	TimestampTz nominal = 0;
-	bool		has_nominal = false;
 	PrivState	ps;
 	Oid			caller;
 
@@ -828,64 +775,8 @@ sched_unpause(PG_FUNCTION_ARGS)
 		mode = schedule_catchup_from_text(text_to_cstring(PG_GETARG_TEXT_PP(2)),
 										  "catchup");
 	caller = priv_enter(&ps);
-	SPI_connect();
-	lock_row(id, caller, &row);
-	if (row.paused && !replay)
-	{
-		SpecJson	sj;
-
-		/* SEMANTICS.md 5: unpause does not replay the paused period */
-		spec_from_jsonb(row.spec, "schedule.spec", &sj);
-		has_nominal = schedule_first_nominal_after(&sj.spec, now, &nominal);
-	}
-	values[0] = CStringGetTextDatum(id);
-	values[1] = CStringGetTextDatum(note);
-	values[2] = Int64GetDatum(schedule_new_token(row.token, now));
-	values[3] = TimestampTzGetDatum(now);
-	values[4] = BoolGetDatum(row.paused && !replay);
-	values[5] = TimestampTzGetDatum(nominal);
-	nulls[5] = has_nominal ? ' ' : 'n';
-	spi_run_sql(&plan_unpause,
-						   "UPDATE sched.schedules SET paused = false,"
-						   " note = $2, conflict_token = $3,"
-						   " last_updated_at = $4, last_event_at = $4,"
-						   " next_nominal = CASE WHEN $5 THEN $6"
-						   " ELSE next_nominal END"
-						   " WHERE schedule_id = $1",
-						   6, types,
-			 values, nulls, false, 0);
-	SPI_finish();
-	if (!replay)
-		process_now(id, now);
-	else
-	{
-		/*
-		 * One processing call takes a bounded number of due times; the
-		 * replay goes on until the cursor passes now, each call in a
-		 * context of its own.
-		 */
-		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
-												  "pg_sched unpause replay",
-												  ALLOCSET_DEFAULT_SIZES);
-		MemoryContext old = MemoryContextSwitchTo(cxt);
-		ScheduleProcess opts;
-
-		do
-		{
-			CHECK_FOR_INTERRUPTS();
-			memset(&opts, 0, sizeof(opts));
-			opts.now = now;
-			opts.has_catchup_mode = true;
-			opts.catchup_mode = mode;
-			if (!schedule_process(id, &opts))
-				schedule_not_found(id);
-			MemoryContextReset(cxt);
-		} while (opts.catchup_left);
-		MemoryContextSwitchTo(old);
-		MemoryContextDelete(cxt);
-	}
+	schedule_unpause_one(id, note, caller, now, replay ? &mode : NULL);
 	priv_exit(&ps);
-	scheduler_wake_at_commit();
 	PG_RETURN_VOID();
 }
 
@@ -911,7 +802,7 @@ sched_trigger(PG_FUNCTION_ARGS)
 	opts.now = schedule_clock();
 	opts.trigger = true;
 	caller = priv_enter(&ps);
-	check_schedule(id, caller);
+	schedule_check_locked(id, caller);
 	if (!schedule_process(id, &opts))
 		schedule_not_found(id);
 	priv_exit(&ps);
@@ -950,7 +841,7 @@ backfill(const char *id, const ScheduleBackfill *bfs, int n)
 	TimestampTz now = schedule_clock();
 	Oid			types[2] = {TEXTOID, TIMESTAMPTZOID};
 	Datum		values[2];
-	LockedRow	row;
+	ScheduleLockedRow	row;
 	int64		first;
 	int64		total;
 	ScheduleProcess opts;
@@ -958,7 +849,7 @@ backfill(const char *id, const ScheduleBackfill *bfs, int n)
 	Oid			caller = priv_enter(&ps);
 
 	SPI_connect();
-	lock_row(id, caller, &row);
+	schedule_lock_row(id, caller, &row);
 	{
 		SpecJson	sj;
 
@@ -1037,7 +928,8 @@ static SpiQuery plan_update;
 
 /*
  * sched.update(schedule_id text, schedule jsonb,
- *		conflict_token bigint DEFAULT NULL) RETURNS bigint
+ *		conflict_token bigint DEFAULT NULL,
+ *		search_attributes jsonb DEFAULT NULL) RETURNS bigint
  */
 Datum
 sched_update(PG_FUNCTION_ARGS)
@@ -1046,17 +938,20 @@ sched_update(PG_FUNCTION_ARGS)
 	Jsonb	   *docjb = sched_arg_jsonb(fcinfo, 1, "schedule");
 	ScheduleDoc doc;
 	TimestampTz now = schedule_clock();
-	LockedRow	row;
+	ScheduleLockedRow	row;
 	SpecJson	stored;
 	const Spec *spec;
 	TimestampTz nominal = 0;
 	bool		has_nominal;
 	ScheduleProcess opts;
-	Oid			types[12] = {TEXTOID, JSONBOID, JSONBOID, JSONBOID, BOOLOID,
+	Oid			types[13] = {TEXTOID, JSONBOID, JSONBOID, JSONBOID, BOOLOID,
 		BOOLOID, TEXTOID, BOOLOID, INT8OID, TIMESTAMPTZOID, INT8OID,
-	TIMESTAMPTZOID};
-	Datum		values[12];
-	char		nulls[12];
+	TIMESTAMPTZOID, JSONBOID};
+	Datum		values[13];
+	char		nulls[13];
+	/* NULL leaves them; {} clears them (Temporal's UpdateSchedule) */
+	Jsonb	   *attrs = PG_NARGS() <= 3 || PG_ARGISNULL(3) ? NULL :
+		PG_GETARG_JSONB_P(3);
 	PrivState	ps;
 	Oid			caller;
 
@@ -1065,7 +960,7 @@ sched_update(PG_FUNCTION_ARGS)
 
 	caller = priv_enter(&ps);
 	SPI_connect();
-	lock_row(id, caller, &row);
+	schedule_lock_row(id, caller, &row);
 	if (!PG_ARGISNULL(2) && PG_GETARG_INT64(2) != row.token)
 		ereport(ERROR,
 				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
@@ -1113,6 +1008,10 @@ sched_update(PG_FUNCTION_ARGS)
 	nulls[9] = has_nominal ? ' ' : 'n';
 	values[10] = Int64GetDatum(schedule_new_token(row.token, now));
 	values[11] = TimestampTzGetDatum(now);
+	if (attrs != NULL)
+		attrs = search_attrs_canonical(attrs, "search_attributes");
+	values[12] = attrs ? JsonbPGetDatum(attrs) : (Datum) 0;
+	nulls[12] = attrs ? ' ' : 'n';
 	spi_run_sql(&plan_update,
 						   "UPDATE sched.schedules SET"
 						   " spec = COALESCE($2, spec),"
@@ -1125,42 +1024,28 @@ sched_update(PG_FUNCTION_ARGS)
 						   " remaining_actions = CASE WHEN $5 THEN $9"
 						   " ELSE remaining_actions END,"
 						   " next_nominal = $10, conflict_token = $11,"
-						   " last_updated_at = $12, last_event_at = $12"
+						   " last_updated_at = $12, last_event_at = $12,"
+						   " search_attributes = COALESCE($13, search_attributes)"
 						   " WHERE schedule_id = $1",
-						   12, types,
+						   13, types,
 			 values, nulls, false, 0);
 	SPI_finish();
 
-	opts = process_now(id, now);
+	opts = schedule_process_now(id, now);
 	priv_exit(&ps);
 	scheduler_wake_at_commit();
 	PG_RETURN_INT64(opts.conflict_token);
 }
-
-static SpiQuery plan_delete;
 
 /* sched.delete(schedule_id text) */
 Datum
 sched_delete(PG_FUNCTION_ARGS)
 {
 	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
 	PrivState	ps;
 	Oid			caller = priv_enter(&ps);
 
-	check_schedule(id, caller);
-	SPI_connect();
-	values[0] = CStringGetTextDatum(id);
-	/* buffer and backfills go with it (ON DELETE CASCADE); runs stay */
-	spi_run_sql(&plan_delete,
-						   "DELETE FROM sched.schedules WHERE schedule_id = $1",
-						   1, types,
-			 values, NULL, false, 0);
-	if (SPI_processed == 0)
-		schedule_not_found(id);
-	SPI_finish();
+	schedule_delete_one(id, caller);
 	priv_exit(&ps);
-	scheduler_wake_at_commit();
 	PG_RETURN_VOID();
 }

@@ -49,6 +49,10 @@ CREATE TABLE sched.schedules (
 	/* skipped actions by reason, beside the three above (80_metrics.sql) */
 	num_actions_skipped_paused bigint NOT NULL DEFAULT 0,
 	num_actions_skipped_limit bigint NOT NULL DEFAULT 0,
+	/* typed custom search attributes (22_search.sql), canonical form */
+	search_attributes jsonb NOT NULL DEFAULT '{}'
+		CONSTRAINT schedules_search_attributes_object
+		CHECK (jsonb_typeof(search_attributes) = 'object'),
 	CHECK (limited_actions OR remaining_actions = 0)
 );
 
@@ -172,6 +176,8 @@ CREATE TABLE sched.executions (
 	run_deadline	timestamptz,
 	execution_deadline timestamptz,
 	signals			jsonb CHECK (jsonb_typeof(signals) = 'array'),
+	/* the schedule's search attributes when it started the run (NULL: none) */
+	search_attributes jsonb,
 	CHECK ((status IN ('completed', 'failed', 'canceled', 'terminated',
 					   'timed_out')) = (closed_at IS NOT NULL)),
 	CHECK (cron_schedule IS NULL OR start_delay IS NULL),

@@ -11,13 +11,14 @@ CREATE FUNCTION sched.create_schedule(schedule_id text,
 									  schedule jsonb,
 									  trigger_immediately boolean DEFAULT false,
 									  backfill jsonb DEFAULT '[]',
-									  memo jsonb DEFAULT NULL)
+									  memo jsonb DEFAULT NULL,
+									  search_attributes jsonb DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'sched_create_schedule'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION sched.create_schedule(text, jsonb, boolean, jsonb, jsonb) IS
-'Creates a schedule from {"action", "spec", "policy", "state"}; trigger_immediately starts one action now, backfill takes [{"start_at", "end_at", "overlap"}]; returns the id';
+COMMENT ON FUNCTION sched.create_schedule(text, jsonb, boolean, jsonb, jsonb, jsonb) IS
+'Creates a schedule from {"action", "spec", "policy", "state"}; trigger_immediately starts one action now, backfill takes [{"start_at", "end_at", "overlap"}], search_attributes {"name": value} of registered attributes; returns the id';
 
 CREATE FUNCTION sched.describe(schedule_id text)
 RETURNS jsonb
@@ -82,13 +83,14 @@ COMMENT ON FUNCTION sched.backfill(text, jsonb) IS
 'Backfills a list of ranges [{"start_at", "end_at", "overlap"}]; returns how many actions they buffered';
 
 CREATE FUNCTION sched.update(schedule_id text, schedule jsonb,
-							 conflict_token bigint DEFAULT NULL)
+							 conflict_token bigint DEFAULT NULL,
+							 search_attributes jsonb DEFAULT NULL)
 RETURNS bigint
 AS 'MODULE_PATHNAME', 'sched_update'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION sched.update(text, jsonb, bigint) IS
-'Replaces the parts of a schedule given (action, spec, policy, state), if conflict_token is NULL or current; returns the new token';
+COMMENT ON FUNCTION sched.update(text, jsonb, bigint, jsonb) IS
+'Replaces the parts of a schedule given (action, spec, policy, state), and its search attributes unless NULL, if conflict_token is NULL or current; returns the new token';
 
 CREATE FUNCTION sched.delete(schedule_id text)
 RETURNS void

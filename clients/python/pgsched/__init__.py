@@ -10,13 +10,15 @@ Needs psycopg 3 (Debian: python3-psycopg) and the standard library only.
 
 from . import workflow  # noqa: F401
 from .client import (Client, Schedule, ScheduleActionStartWorkflow, ScheduleBackfill,  # noqa
-                     ScheduleCalendarSpec, ScheduleCatchupMode, ScheduleDescription,
-                     ScheduleDstPolicy,
+                     ScheduleCalendarSpec, ScheduleCatchupMode, ScheduleCount,
+                     ScheduleCountAggregationGroup, ScheduleDescription, ScheduleDstPolicy,
                      ScheduleDstRepeated, ScheduleDstSkipped, ScheduleExplainRow, ScheduleHandle,
                      ScheduleIntervalSpec, ScheduleOverlapPolicy, SchedulePolicy, ScheduleRange,
                      ScheduleSpec, ScheduleState, ScheduleUpdate, ScheduleUpdateInput,
                      WorkflowExecutionStatus, WorkflowHandle)
-from .common import (RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy)  # noqa
+from .common import (RetryPolicy, SearchAttributeIndexedValueType, SearchAttributeKey,  # noqa
+                     SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy,
+                     WorkflowIDReusePolicy)
 from .exceptions import (ApplicationError, RPCError, RPCStatusCode,  # noqa
                          ScheduleAlreadyRunningError, WorkflowAlreadyStartedError,
                          WorkflowFailureError)

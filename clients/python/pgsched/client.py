@@ -23,9 +23,9 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from . import workflow as _workflow
-from .common import (RetryPolicy, WorkflowIDConflictPolicy, WorkflowIDReusePolicy,
-                     duration_text, parse_duration, parse_time, policy_name, time_text,
-                     utc_timestamps)
+from .common import (RetryPolicy, TypedSearchAttributes, WorkflowIDConflictPolicy,
+                     WorkflowIDReusePolicy, duration_text, parse_duration, parse_time,
+                     policy_name, search_attributes_json, time_text, utc_timestamps)
 from .exceptions import (RPCError, ScheduleAlreadyRunningError, WorkflowAlreadyStartedError,
                          WorkflowFailureError, translate)
 
@@ -459,6 +459,13 @@ class ScheduleDescription:
     info: ScheduleInfo
     conflict_token: Optional[int]
     raw_description: dict
+    typed_search_attributes: TypedSearchAttributes = TypedSearchAttributes.empty
+
+    @property
+    def search_attributes(self) -> Mapping[str, Sequence[Any]]:
+        """The untyped form (Temporal's deprecated one): name -> [value]."""
+        return {p.key.name: list(p.value) if isinstance(p.value, list) else [p.value]
+                for p in self.typed_search_attributes}
 
     async def memo(self) -> Mapping[str, Any]:
         return self.raw_description.get("memo") or {}
@@ -471,8 +478,11 @@ class ScheduleUpdateInput:
 
 @dataclass
 class ScheduleUpdate:
+    """search_attributes: None leaves them, TypedSearchAttributes replaces them
+    (TypedSearchAttributes.empty removes them all), as Temporal's UpdateSchedule."""
+
     schedule: Schedule
-    search_attributes: Any = None  # accepted, not supported
+    search_attributes: Optional[TypedSearchAttributes] = None
 
 
 @dataclass
@@ -510,12 +520,25 @@ class ScheduleListDescription:
         return self.memo_value or {}
 
 
+@dataclass
+class ScheduleCountAggregationGroup:
+    count: int
+    group_values: Sequence[Any]
+
+
+@dataclass
+class ScheduleCount:
+    count: int
+    groups: Sequence[ScheduleCountAggregationGroup]
+
+
 class _ScheduleIterator:
     """list_schedules()'s result: iterate it with `async for`, after or without
     `await` (the docs write `async for s in await client.list_schedules()`)."""
 
-    def __init__(self, client: "Client"):
+    def __init__(self, client: "Client", query: Optional[str] = None):
         self._client = client
+        self._query = query
         self._items: Optional[List[ScheduleListDescription]] = None
 
     def __await__(self):
@@ -526,9 +549,15 @@ class _ScheduleIterator:
 
     async def _load(self) -> None:
         if self._items is None:
-            rows = await self._client._fetchall(
-                "SELECT schedule_id, workflow, paused, note, spec, recent_actions, "
-                "next_action_times, memo FROM sched.list_schedules() ORDER BY schedule_id", ())
+            columns = ("SELECT schedule_id, workflow, paused, note, spec, recent_actions, "
+                       "next_action_times, memo FROM ")
+            if self._query is None:
+                rows = await self._client._fetchall(
+                    columns + "sched.list_schedules() ORDER BY schedule_id", ())
+            else:
+                # in the query's ORDER BY, then by id
+                rows = await self._client._fetchall(
+                    columns + "sched.list_schedules(%s)", (self._query,))
             self._items = [
                 ScheduleListDescription(
                     id=r[0],
@@ -655,9 +684,16 @@ class ScheduleHandle:
 
     async def describe(self) -> ScheduleDescription:
         d = await self._client._fetchval("SELECT sched.describe(%s)", (self.id,))
+        attrs = d.get("search_attributes") or {}
+        types = {}
+        if attrs:
+            types = dict(await self._client._fetchall(
+                "SELECT name, type FROM sched.search_attributes()", ()))
         return ScheduleDescription(id=d["id"], schedule=Schedule._from_json(d["schedule"]),
                                    info=ScheduleInfo._from_json(d.get("info") or {}),
-                                   conflict_token=d.get("conflict_token"), raw_description=d)
+                                   conflict_token=d.get("conflict_token"), raw_description=d,
+                                   typed_search_attributes=TypedSearchAttributes._from_json(
+                                       attrs, types))
 
     async def pause(self, *, note: Optional[str] = None) -> None:
         await self._client._call("SELECT sched.pause(%s, %s)",
@@ -697,9 +733,11 @@ class ScheduleHandle:
             if upd is None:
                 return
             try:
+                attrs = search_attributes_json(upd.search_attributes)
                 await self._client._call(
-                    "SELECT sched.update(%s, %s, %s)",
-                    (self.id, Jsonb(upd.schedule._to_json(for_update=True)), desc.conflict_token),
+                    "SELECT sched.update(%s, %s, %s, %s)",
+                    (self.id, Jsonb(upd.schedule._to_json(for_update=True)), desc.conflict_token,
+                     Jsonb(attrs) if attrs is not None else None),
                     translate_errors=False)
                 return
             except psycopg.Error as e:
@@ -758,14 +796,20 @@ class Client:
                               trigger_immediately: bool = False,
                               backfill: Sequence[ScheduleBackfill] = (),
                               memo: Optional[Mapping[str, Any]] = None,
+                              search_attributes: Optional[Union[TypedSearchAttributes,
+                                                                Mapping[str, Any]]] = None,
                               **_ignored: Any) -> ScheduleHandle:
+        """search_attributes: TypedSearchAttributes (or a plain {name: value}) of
+        attributes registered with sched.add_search_attribute."""
+        attrs = search_attributes_json(search_attributes)
         try:
             await self._conn.execute(
                 "SELECT sched.create_schedule(%s, %s, trigger_immediately => %s, "
-                "backfill => %s, memo => %s)",
+                "backfill => %s, memo => %s, search_attributes => %s)",
                 (id, Jsonb(schedule._to_json()), trigger_immediately,
                  Jsonb([b._to_json() for b in backfill]),
-                 Jsonb(dict(memo)) if memo is not None else None))
+                 Jsonb(dict(memo)) if memo is not None else None,
+                 Jsonb(attrs) if attrs is not None else None))
         except psycopg.Error as e:
             raise translate(e, ScheduleAlreadyRunningError if e.sqlstate == "23505"
                             else RPCError) from e
@@ -784,7 +828,17 @@ class Client:
         return [ScheduleExplainRow(*r) for r in rows]
 
     def list_schedules(self, query: Optional[str] = None, **_ignored: Any) -> _ScheduleIterator:
-        return _ScheduleIterator(self)
+        """The schedules a list query matches (Temporal's list filter, e.g.
+        "TemporalSchedulePaused = true AND Env = 'prod'"); None lists them all."""
+        return _ScheduleIterator(self, query)
+
+    async def count_schedules(self, query: Optional[str] = None) -> ScheduleCount:
+        """How many schedules a list query matches; with "GROUP BY attr", the
+        count of each value (Temporal's CountSchedules)."""
+        d = await self._fetchval("SELECT sched.count_schedules(%s)", (query or "",))
+        return ScheduleCount(count=d["count"], groups=[
+            ScheduleCountAggregationGroup(count=g["count"], group_values=g["group_values"])
+            for g in d.get("groups") or []])
 
     # -- workflows
 

@@ -154,3 +154,145 @@ def utc_timestamps(adapters: AdaptersMap) -> None:
     """Makes a connection's timestamptz values come back in UTC (timezone.utc)."""
     adapters.register_loader("timestamptz", _UtcTimestamptzLoader)
     adapters.register_loader("timestamptz", _UtcTimestamptzBinaryLoader)
+
+
+# ---------------------------------------------------------------- search attributes
+# temporalio.common's typed search attributes: a key names an attribute and its
+# indexed type (registered on the server with sched.add_search_attribute), a
+# pair gives it a value, TypedSearchAttributes is the whole set of a schedule.
+
+
+class SearchAttributeIndexedValueType(enum.IntEnum):
+    TEXT = 1
+    KEYWORD = 2
+    INT = 3
+    DOUBLE = 4
+    BOOL = 5
+    DATETIME = 6
+    KEYWORD_LIST = 7
+
+
+# pg_sched's type names (sched.search_attributes()), by indexed value type
+_SA_TYPE_NAMES = {
+    SearchAttributeIndexedValueType.TEXT: "Text",
+    SearchAttributeIndexedValueType.KEYWORD: "Keyword",
+    SearchAttributeIndexedValueType.INT: "Int",
+    SearchAttributeIndexedValueType.DOUBLE: "Double",
+    SearchAttributeIndexedValueType.BOOL: "Bool",
+    SearchAttributeIndexedValueType.DATETIME: "Datetime",
+    SearchAttributeIndexedValueType.KEYWORD_LIST: "KeywordList",
+}
+_SA_TYPES_BY_NAME = {v: k for k, v in _SA_TYPE_NAMES.items()}
+
+
+@dataclass(frozen=True)
+class SearchAttributeKey:
+    """A typed search attribute name: SearchAttributeKey.for_keyword("Env")."""
+
+    name: str
+    indexed_value_type: SearchAttributeIndexedValueType
+
+    @staticmethod
+    def for_text(name: str) -> "SearchAttributeKey":
+        return SearchAttributeKey(name, SearchAttributeIndexedValueType.TEXT)
+
+    @staticmethod
+    def for_keyword(name: str) -> "SearchAttributeKey":
+        return SearchAttributeKey(name, SearchAttributeIndexedValueType.KEYWORD)
+
+    @staticmethod
+    def for_int(name: str) -> "SearchAttributeKey":
+        return SearchAttributeKey(name, SearchAttributeIndexedValueType.INT)
+
+    @staticmethod
+    def for_float(name: str) -> "SearchAttributeKey":
+        return SearchAttributeKey(name, SearchAttributeIndexedValueType.DOUBLE)
+
+    @staticmethod
+    def for_bool(name: str) -> "SearchAttributeKey":
+        return SearchAttributeKey(name, SearchAttributeIndexedValueType.BOOL)
+
+    @staticmethod
+    def for_datetime(name: str) -> "SearchAttributeKey":
+        return SearchAttributeKey(name, SearchAttributeIndexedValueType.DATETIME)
+
+    @staticmethod
+    def for_keyword_list(name: str) -> "SearchAttributeKey":
+        return SearchAttributeKey(name, SearchAttributeIndexedValueType.KEYWORD_LIST)
+
+    def value_set(self, value: Any) -> "SearchAttributePair":
+        return SearchAttributePair(self, value)
+
+
+@dataclass(frozen=True)
+class SearchAttributePair:
+    key: SearchAttributeKey
+    value: Any
+
+
+@dataclass(frozen=True)
+class TypedSearchAttributes:
+    """The search attributes of a schedule; TypedSearchAttributes.empty has none."""
+
+    search_attributes: Sequence[SearchAttributePair] = ()
+
+    def __len__(self) -> int:
+        return len(self.search_attributes)
+
+    def __iter__(self):
+        return iter(self.search_attributes)
+
+    def __contains__(self, key: object) -> bool:
+        return any(p.key == key for p in self.search_attributes)
+
+    def get(self, key: SearchAttributeKey, default: Any = None) -> Any:
+        for p in self.search_attributes:
+            if p.key == key:
+                return p.value
+        return default
+
+    def __getitem__(self, key: SearchAttributeKey) -> Any:
+        for p in self.search_attributes:
+            if p.key == key:
+                return p.value
+        raise KeyError(key)
+
+    def _to_json(self) -> dict:
+        out: dict = {}
+        for p in self.search_attributes:
+            v = p.value
+            if isinstance(v, datetime):
+                v = time_text(v)
+            elif p.key.indexed_value_type == SearchAttributeIndexedValueType.KEYWORD_LIST:
+                v = list(v)
+            out[p.key.name] = v
+        return out
+
+    @staticmethod
+    def _from_json(obj: Optional[dict], types: dict) -> "TypedSearchAttributes":
+        pairs = []
+        for name in sorted(obj or {}):
+            t = _SA_TYPES_BY_NAME.get(types.get(name, ""), SearchAttributeIndexedValueType.KEYWORD)
+            v = obj[name]
+            if t == SearchAttributeIndexedValueType.DATETIME:
+                v = parse_time(v)
+            elif t == SearchAttributeIndexedValueType.DOUBLE:
+                v = float(v)
+            pairs.append(SearchAttributePair(SearchAttributeKey(name, t), v))
+        return TypedSearchAttributes(pairs)
+
+
+TypedSearchAttributes.empty = TypedSearchAttributes(())  # type: ignore[attr-defined]
+
+
+def search_attributes_json(value: Any) -> Optional[dict]:
+    """TypedSearchAttributes, or a plain mapping {name: value}, as the JSON object
+    sched.create_schedule and sched.update take (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, TypedSearchAttributes):
+        return value._to_json()
+    out = {}
+    for k, v in dict(value).items():
+        out[k] = time_text(v) if isinstance(v, datetime) else v
+    return out

@@ -575,6 +575,127 @@ $import$;
 COMMENT ON FUNCTION sched.import_pg_cron(boolean) IS
 'Imports every job of pg_cron''s cron.job as a schedule with an SQL action in the job''s database (others through dblink), owned by the job''s user, paused if inactive, and deactivates the imported jobs (deactivate => false keeps them); one row per job says what was imported and why not';
 
+/* ---- issue 14: search attributes and list queries (branch search) ---- */
+
+ALTER TABLE sched.schedules ADD COLUMN search_attributes jsonb NOT NULL
+	DEFAULT '{}'
+	CONSTRAINT schedules_search_attributes_object
+	CHECK (jsonb_typeof(search_attributes) = 'object');
+ALTER TABLE sched.executions ADD COLUMN search_attributes jsonb;
+
+/* create_schedule and update take search_attributes (a new last argument) */
+DROP FUNCTION sched.create_schedule(text, jsonb, boolean, jsonb, jsonb);
+CREATE FUNCTION sched.create_schedule(schedule_id text,
+									  schedule jsonb,
+									  trigger_immediately boolean DEFAULT false,
+									  backfill jsonb DEFAULT '[]',
+									  memo jsonb DEFAULT NULL,
+									  search_attributes jsonb DEFAULT NULL)
+RETURNS text
+AS 'MODULE_PATHNAME', 'sched_create_schedule'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.create_schedule(text, jsonb, boolean, jsonb, jsonb, jsonb) IS
+'Creates a schedule from {"action", "spec", "policy", "state"}; trigger_immediately starts one action now, backfill takes [{"start_at", "end_at", "overlap"}], search_attributes {"name": value} of registered attributes; returns the id';
+
+DROP FUNCTION sched.update(text, jsonb, bigint);
+CREATE FUNCTION sched.update(schedule_id text, schedule jsonb,
+							 conflict_token bigint DEFAULT NULL,
+							 search_attributes jsonb DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'sched_update'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.update(text, jsonb, bigint, jsonb) IS
+'Replaces the parts of a schedule given (action, spec, policy, state), and its search attributes unless NULL, if conflict_token is NULL or current; returns the new token';
+
+CREATE TABLE sched.search_attribute_types (
+	name			text PRIMARY KEY,
+	type			text NOT NULL
+		CONSTRAINT search_attribute_types_type
+		CHECK (type IN ('Keyword', 'Text', 'Int', 'Double', 'Bool',
+						'Datetime', 'KeywordList')),
+	created_at		timestamptz NOT NULL DEFAULT now()
+);
+
+COMMENT ON TABLE sched.search_attribute_types IS
+'Registered custom search attributes of schedules and their types (sched.add_search_attribute)';
+
+SELECT pg_catalog.pg_extension_config_dump('sched.search_attribute_types', '');
+GRANT SELECT ON sched.search_attribute_types TO PUBLIC;
+
+/* equality, IN and list membership are containment (@>) on this index */
+CREATE INDEX schedules_search_attributes ON sched.schedules
+	USING gin (search_attributes jsonb_path_ops);
+
+CREATE FUNCTION sched.add_search_attribute(name text, type text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'sched_add_search_attribute'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.add_search_attribute(text, text) IS
+'Registers a custom search attribute of type Keyword, Text, Int, Double, Bool, Datetime or KeywordList (superusers and sched_admin members only); false if it already exists with that type';
+
+CREATE FUNCTION sched.remove_search_attribute(name text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'sched_remove_search_attribute'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.remove_search_attribute(text) IS
+'Removes a custom search attribute that no schedule uses (superusers and sched_admin members only); false if there was none';
+
+CREATE FUNCTION sched.search_attributes()
+RETURNS TABLE (name text, type text, builtin boolean)
+AS 'MODULE_PATHNAME', 'sched_search_attributes'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.search_attributes() IS
+'The search attributes a list query can name: the built-in ones and the registered custom ones, with their types';
+
+CREATE FUNCTION sched.list_schedules(query text)
+RETURNS TABLE (schedule_id text, workflow text, paused boolean, note text,
+			   spec jsonb, recent_actions jsonb,
+			   next_action_times timestamptz[], memo jsonb)
+AS 'MODULE_PATHNAME', 'sched_list_schedules_query'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.list_schedules(text) IS
+'The schedules a list query matches (Temporal''s list filter: =, !=, <, <=, >, >=, IN, BETWEEN, STARTS_WITH, IS NULL, AND, OR, NOT, ORDER BY), as sched.list_schedules()';
+
+CREATE FUNCTION sched.count_schedules(query text DEFAULT '')
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'sched_count_schedules'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.count_schedules(text) IS
+'Counts the schedules a list query matches: {"count": n, "groups": [{"group_values": [v], "count": n}]}, the groups with GROUP BY';
+
+CREATE FUNCTION sched.pause_schedules(query text,
+									  note text DEFAULT 'Paused via SQL')
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'sched_pause_schedules'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.pause_schedules(text, text) IS
+'Pauses every schedule a list query matches, as sched.pause does, in one transaction; returns their ids';
+
+CREATE FUNCTION sched.unpause_schedules(query text,
+										note text DEFAULT 'Unpaused via SQL')
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'sched_unpause_schedules'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.unpause_schedules(text, text) IS
+'Unpauses every schedule a list query matches, as sched.unpause does, in one transaction; returns their ids';
+
+CREATE FUNCTION sched.delete_schedules(query text)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'sched_delete_schedules'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.delete_schedules(text) IS
+'Deletes every schedule a list query matches, as sched.delete does, in one transaction; returns their ids';
+
 /* ---- issue 14: catch-up modes and open-run limit (branch catchup) ---- */
 
 /*

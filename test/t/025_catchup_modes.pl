@@ -28,8 +28,9 @@ sub sql { return $node->safe_psql('postgres', $_[0]); }
 
 my $jump = 7200;
 # interval phase: times at now - 300 + k * 600 (now + 300 is the first)
-my $phase = sql("SELECT (floor(extract(epoch FROM now()))::bigint - 300) % 600");
-my $created = sql('SELECT now()');
+my ($base, $phase) = split /\|/,
+  sql("SELECT floor(extract(epoch FROM now()))::bigint, "
+	  . "(floor(extract(epoch FROM now()))::bigint - 300) % 600");
 my %policy = (
 	'cm-all'    => '{"overlap": "allow_all"}',
 	'cm-win'    => '{"overlap": "allow_all", "catchup_window": "20 minutes"}',
@@ -70,18 +71,19 @@ sub outcome
 			   || ' ' || num_actions_missed_catchup_window
 			   || ' ' || (SELECT count(DISTINCT nominal_time) FROM sched.executions
 						  WHERE schedule_id = '$id')
-			   || ' ' || coalesce((SELECT extract(epoch FROM max(nominal_time) - '$created')::int / 60
+			   || ' ' || coalesce((SELECT extract(epoch FROM max(nominal_time))::bigint - $base
 							  FROM sched.executions WHERE schedule_id = '$id')::text, '-')
 			 FROM sched.schedules WHERE schedule_id = '$id'});
 }
 
-# "runs missed distinct newest": newest in minutes after the creation
+# "runs missed distinct newest": newest in seconds after the creation (the
+# times are base + 300 + k * 600; the newest due at base + 7200 is 6900)
 my %expect = (
-	'cm-all'    => '12 0 12 115',
-	'cm-win'    => '2 10 2 115',
-	'cm-latest' => '1 11 1 115',
+	'cm-all'    => '12 0 12 6900',
+	'cm-win'    => '2 10 2 6900',
+	'cm-latest' => '1 11 1 6900',
 	'cm-none'   => '0 12 0 -',
-	'cm-up'     => '1 11 1 115',
+	'cm-up'     => '1 11 1 6900',
 	'cm-up-def' => '0 0 0 -');
 my %note = (
 	'cm-all'    => 'all: every time of the outage fires',
