@@ -122,6 +122,15 @@ SELECT sched.unpause('cu-up-over', 'back', 'latest');
 SELECT id, i.runs, i.missed FROM unnest(array['cu-up-default', 'cu-up-all',
     'cu-up-latest', 'cu-up-none', 'cu-up-over']) id, pg_temp.info(id) i;
 SELECT sched.describe('cu-up-all')->'schedule'->'state'->>'note';
+-- the bulk unpause by query takes the same argument (one core)
+SELECT pg_temp.at('2030-01-01 12:30:30Z');
+SELECT pg_temp.mk('cu-bulk-' || m, '{"overlap": "allow_all"}') FROM unnest(array['a', 'b']) m;
+SELECT sched.pause('cu-bulk-' || m) FROM unnest(array['a', 'b']) m;
+SELECT pg_temp.at('2030-01-01 15:30:30Z');
+SELECT * FROM sched.unpause_schedules('ScheduleId STARTS_WITH ''cu-bulk-''', 'back', 'latest');
+SELECT id, i.runs, i.missed FROM unnest(array['cu-bulk-a', 'cu-bulk-b']) id, pg_temp.info(id) i;
+SELECT pg_temp.try($$SELECT * FROM sched.unpause_schedules('ScheduleId = ''cu-bulk-a''', NULL, 'one')$$);
+SELECT pg_temp.at('2030-01-01 12:30:30Z');
 -- unpausing a schedule that is not paused replays nothing
 SELECT sched.unpause('cu-up-all', 'again', 'all');
 SELECT i.runs, i.missed FROM pg_temp.info('cu-up-all') i;

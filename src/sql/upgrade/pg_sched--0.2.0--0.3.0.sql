@@ -716,4 +716,17 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION sched.unpause(text, text, text) IS
 'Unpauses a schedule with a note; the paused period is not replayed, unless catchup names a catch-up mode (all, latest, none) to replay it with';
 
+/* the bulk unpause of branch search takes the same catchup */
+DROP FUNCTION sched.unpause_schedules(text, text);
+
+CREATE FUNCTION sched.unpause_schedules(query text,
+										note text DEFAULT 'Unpaused via SQL',
+										catchup text DEFAULT NULL)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'sched_unpause_schedules'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.unpause_schedules(text, text, text) IS
+'Unpauses every schedule a list query matches, as sched.unpause does (catchup: the catch-up mode to replay the paused period with), in one transaction; returns their ids';
+
 /* ---- end of issue 14: catch-up modes and open-run limit ---- */
