@@ -147,6 +147,9 @@ show_value(const JsonbValue *v)
 	}
 }
 
+static void type_error(const char *path, SearchType type, const JsonbValue *v)
+			pg_attribute_noreturn();
+
 static void
 type_error(const char *path, SearchType type, const JsonbValue *v)
 {

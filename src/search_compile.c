@@ -133,6 +133,8 @@ typedef struct Lit
 	JsonbValue	json;
 } Lit;
 
+static void value_error(const Attr *a, const QueryValue *v) pg_attribute_noreturn();
+
 static void
 value_error(const Attr *a, const QueryValue *v)
 {
@@ -168,6 +170,13 @@ literal(const Attr *a, const QueryValue *v, Lit *lit)
 						strchr(v->text, 'e') == NULL &&
 						strchr(v->text, 'E') == NULL &&
 						strlen(v->text) <= 20;
+				else if (ok)
+				{
+					/* an exponent numeric cannot hold is a mistake, not 22003 */
+					const char *e = strpbrk(v->text, "eE");
+
+					ok = e == NULL || labs(strtol(e + 1, NULL, 10)) <= 1000;
+				}
 				if (!ok)
 					value_error(a, v);
 				num = DirectFunctionCall3(numeric_in, CStringGetDatum(v->text),
@@ -275,6 +284,9 @@ append_expr(Compiler *c, StringInfo buf, const Attr *a)
 			break;
 	}
 }
+
+static void unsupported(const QueryNode *n, const Attr *a, const char *what)
+			pg_attribute_noreturn();
 
 static void
 unsupported(const QueryNode *n, const Attr *a, const char *what)

@@ -184,6 +184,7 @@ SELECT * FROM sched.list_schedules('QPriority = ''high''');
 SELECT * FROM sched.list_schedules('QPriority = 1.5');
 SELECT * FROM sched.list_schedules('QPriority IN (1, ''x'')');
 SELECT * FROM sched.list_schedules('QScore = true');
+SELECT * FROM sched.list_schedules('QScore > 1e999999');
 SELECT * FROM sched.list_schedules('QCritical = 1');
 SELECT * FROM sched.list_schedules('QCritical > true');
 SELECT * FROM sched.list_schedules('QDue > ''yesterday''');
