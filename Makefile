@@ -70,7 +70,7 @@ override with_llvm = no
 override autodepend = yes
 include $(PGXS)
 
-.PHONY: version installcheck-temp tap unit unit-build fuzz fuzz-query bench bench-all ha-test
+.PHONY: version installcheck-temp tap unit unit-build fuzz fuzz-query bench bench-icount bench-all ha-test
 
 version:
 	@echo $(EXTVERSION)
@@ -220,6 +220,26 @@ BENCH_SRC = bench/bench_spec.c
 $(BUILD)/bench/bench_spec: $(BENCH_SRC) $(HOST_ENGINE_OBJS) $(SPEC_HDRS)
 	@mkdir -p $(@D)
 	$(SPEC_CC) $(SPEC_CFLAGS) -D_POSIX_C_SOURCE=200809L $(SPEC_INCLUDES) -o $@ $(BENCH_SRC) $(HOST_ENGINE_OBJS) -lm
+
+# Instructions per next time under callgrind (bench/spec_icount.c): a
+# figure the machine's load does not move.  Needs valgrind.
+ICOUNT_CALLS = 100000
+ICOUNT_SPECS = '* * * * *|UTC' '*/10 * 9-17 * * mon-fri *|UTC' \
+	'*/15 9-17 * * mon-fri|America/New_York' '0 0 L-2,L * 5L,1\#1|UTC' \
+	'0 9 * * MON\#3|America/New_York'
+
+$(BUILD)/bench/spec_icount: bench/spec_icount.c $(HOST_ENGINE_OBJS) $(SPEC_HDRS)
+	@mkdir -p $(@D)
+	$(SPEC_CC) $(SPEC_CFLAGS) -D_POSIX_C_SOURCE=200809L $(SPEC_INCLUDES) -o $@ bench/spec_icount.c $(HOST_ENGINE_OBJS) -lm
+
+bench-icount: $(BUILD)/bench/spec_icount
+	@for s in $(ICOUNT_SPECS); do \
+		spec="$${s%|*}"; zone="$${s#*|}"; \
+		ir=$$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+			$(BUILD)/bench/spec_icount "$$spec" $(ICOUNT_CALLS) "$$zone" 2>&1 >/dev/null | \
+			sed -n 's/.*Collected : \([0-9]*\).*/\1/p'); \
+		printf '%-40s %-18s %6d instructions per call\n' "$$spec" "$$zone" $$((ir / $(ICOUNT_CALLS))); \
+	done
 
 ifneq ($(wildcard $(BENCH_SRC)),)
 bench: $(BUILD)/bench/bench_spec

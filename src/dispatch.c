@@ -24,10 +24,16 @@
  * next one see a running run.  That is why buffer_one with nothing running
  * keeps one item beside the chosen one.
  *
- * Invariant on return of dispatch_buffer(): either nothing waits, or a
- * tracked run is open (the one just started, or one whose cancellation is
- * requested and not yet acknowledged).  So a schedule never sits with a
- * startable buffer: the next pass is due when a run closes.
+ * The concurrency limit (policy.concurrency_limit, issue 14) generalises
+ * "running" from "a tracked run is open" to "limit tracked runs are open":
+ * while fewer are open (counting the items chosen in this pass), the next
+ * waiting item is chosen; beyond, the item's policy decides as above.  With
+ * limit 1 (the default) that is the pass above, decision for decision.
+ *
+ * Invariant on return of dispatch_buffer(): either nothing waits, or limit
+ * tracked runs are open (counting those just started, and those whose
+ * cancellation is requested and not yet acknowledged).  So a schedule never
+ * sits with a startable buffer: the next pass is due when a run closes.
  *
  *-------------------------------------------------------------------------
  */
@@ -45,25 +51,45 @@ const char *const dispatch_kind_names[DISPATCH_NKIND] = {
 	"schedule", "trigger", "backfill"
 };
 
+const char *const dispatch_catchup_names[DISPATCH_NCATCHUP] = {
+	"all", "latest", "none"
+};
+
+/* Case-insensitive: is name (len bytes) candidate? */
+static bool
+name_is(const char *name, size_t len, const char *candidate)
+{
+	size_t		i;
+
+	if (strlen(candidate) != len)
+		return false;
+	for (i = 0; i < len; i++)
+		if (tolower((unsigned char) name[i]) != candidate[i])
+			return false;
+	return true;
+}
+
+bool
+dispatch_catchup_from_name(const char *name, size_t len, DispatchCatchup *out)
+{
+	for (int m = 0; m < DISPATCH_NCATCHUP; m++)
+		if (name_is(name, len, dispatch_catchup_names[m]))
+		{
+			*out = (DispatchCatchup) m;
+			return true;
+		}
+	return false;
+}
+
 bool
 dispatch_overlap_from_name(const char *name, size_t len, DispatchOverlap *out)
 {
 	for (int p = 0; p < DISPATCH_NOVERLAP; p++)
-	{
-		const char *candidate = dispatch_overlap_names[p];
-		size_t		i;
-
-		if (strlen(candidate) != len)
-			continue;
-		for (i = 0; i < len; i++)
-			if (tolower((unsigned char) name[i]) != candidate[i])
-				break;
-		if (i == len)
+		if (name_is(name, len, dispatch_overlap_names[p]))
 		{
 			*out = (DispatchOverlap) p;
 			return true;
 		}
-	}
 	return false;
 }
 
@@ -95,8 +121,18 @@ dispatch_buffer_accepts(DispatchOverlap overlap, int held)
 void
 dispatch_pass(DispatchItem *items, int n, bool running, DispatchPass *out)
 {
-	bool		seen_buffer_one = false;
+	dispatch_pass_n(items, n, running ? 1 : 0, 1, out);
+}
 
+void
+dispatch_pass_n(DispatchItem *items, int n, int running, int limit,
+				DispatchPass *out)
+{
+	bool		seen_buffer_one = false;
+	int			nchosen = 0;
+
+	if (limit < 1)
+		limit = 1;
 	out->chosen = -1;
 	out->need_cancel = false;
 	out->need_terminate = false;
@@ -113,9 +149,11 @@ dispatch_pass(DispatchItem *items, int n, bool running, DispatchPass *out)
 			it->fate = DISPATCH_START;
 			continue;
 		}
-		if (!running && out->chosen < 0)
+		if (running + nchosen < limit)
 		{
-			out->chosen = i;
+			if (out->chosen < 0)
+				out->chosen = i;
+			nchosen++;
 			it->fate = DISPATCH_START;
 			continue;
 		}
@@ -138,7 +176,15 @@ dispatch_pass(DispatchItem *items, int n, bool running, DispatchPass *out)
 				break;
 			case DISPATCH_CANCEL_OTHER:
 			case DISPATCH_TERMINATE_OTHER:
-				if (running)
+				if (running > 0 && nchosen > 0)
+				{
+					/*
+					 * The cancellation would hit the runs this pass starts
+					 * (limit > 1 only): wait for a free slot instead, as
+					 * buffer_all does.
+					 */
+				}
+				else if (running > 0)
 				{
 					if (it->overlap == DISPATCH_CANCEL_OTHER)
 						out->need_cancel = true;
@@ -147,9 +193,16 @@ dispatch_pass(DispatchItem *items, int n, bool running, DispatchPass *out)
 				}
 				else
 				{
-					/* nothing runs, so something was chosen: replace it */
-					items[out->chosen].fate = DISPATCH_REPLACED;
+					/*
+					 * Nothing runs, so the slots went to items chosen in
+					 * this pass: replace them (one when limit is 1)
+					 */
+					for (int j = 0; j < i; j++)
+						if (items[j].fate == DISPATCH_START &&
+							items[j].overlap != DISPATCH_ALLOW_ALL)
+							items[j].fate = DISPATCH_REPLACED;
 					out->chosen = i;
+					nchosen = 1;
 					it->fate = DISPATCH_START;
 				}
 				break;
@@ -220,13 +273,14 @@ dispatch_buffer(DispatchItem *items, int n, DispatchState *st,
 	 * starting (so at most n of those) or the running runs closing, which
 	 * happens once before something starts again: n + 2 passes suffice.
 	 */
+	int			limit = st->limit < 1 ? 1 : st->limit;
+
 	for (int round = 0; round < n + 2; round++)
 	{
 		DispatchPass p;
-		int			running_before = st->running;
 		bool		again = false;
 
-		dispatch_pass(items, n, st->running > 0, &p);
+		dispatch_pass_n(items, n, st->running, limit, &p);
 		st->num_skipped += p.skipped;
 		for (int i = 0; i < n; i++)
 			if (items[i].fate == DISPATCH_START)
@@ -239,7 +293,7 @@ dispatch_buffer(DispatchItem *items, int n, DispatchState *st,
 			st->running -= ops->terminate(ops->ctx);
 			if (st->running < 0)
 				st->running = 0;
-			again = st->running == 0;
+			again = st->running < limit;
 		}
 		else if (p.need_cancel)
 		{
@@ -247,14 +301,17 @@ dispatch_buffer(DispatchItem *items, int n, DispatchState *st,
 			st->running -= ops->cancel(ops->ctx);
 			if (st->running < 0)
 				st->running = 0;
-			if (st->running == 0)
+			if (st->running < limit)
 				again = true;
 			else
 				st->cancel_waiting = true;
 		}
-		else if (st->running == running_before && st->running == 0)
+		else if (st->running < limit)
 		{
-			/* the chosen item was dropped or its id taken: choose again */
+			/*
+			 * A chosen item was dropped or its id taken, so a slot is free:
+			 * choose again (with limit 1: nothing started)
+			 */
 			again = true;
 		}
 

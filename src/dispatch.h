@@ -82,6 +82,36 @@ typedef struct DispatchItem
 
 /* ---- catch-up: what to do with a due nominal time ---- */
 
+/*
+ * The catch-up mode (policy.catchup_mode): what becomes of due times that
+ * are late, i.e. more than DISPATCH_ON_TIME_MS behind "now" when the
+ * scheduler gets to them but still within the catch-up window.  all: they
+ * fire (Temporal's behaviour); latest: only the most recent of them fires,
+ * and only if no on-time time follows it; none: none fires.  Times within
+ * DISPATCH_ON_TIME_MS fire in every mode; the late ones that do not fire
+ * count as missed, like the ones older than the window.
+ */
+typedef enum DispatchCatchup
+{
+	DISPATCH_CATCHUP_ALL,
+	DISPATCH_CATCHUP_LATEST,
+	DISPATCH_CATCHUP_NONE,
+	DISPATCH_NCATCHUP
+} DispatchCatchup;
+
+/*
+ * A due time at most this far behind "now" is on time (Temporal's minimum
+ * catch-up window, 10 s).
+ */
+#define DISPATCH_ON_TIME_MS 10000
+
+/* "all", "latest", "none", indexed by DispatchCatchup. */
+extern const char *const dispatch_catchup_names[DISPATCH_NCATCHUP];
+
+/* Case-insensitive lookup of a catch-up mode; false if unknown. */
+extern bool dispatch_catchup_from_name(const char *name, size_t len,
+									   DispatchCatchup *out);
+
 typedef enum DispatchTimeClass
 {
 	DISPATCH_TIME_ACT,			/* enters the buffer */
@@ -126,10 +156,25 @@ typedef struct DispatchPass
  * One pass over the items whose fate is DISPATCH_KEEP, in order; "running"
  * says whether a tracked run of the schedule is open.  Sets the fate of
  * each item it looks at to START (allow_all items and the chosen one),
- * SKIPPED, REPLACED or KEEP.  Pure: starts nothing.
+ * SKIPPED, REPLACED or KEEP.  Pure: starts nothing.  The same as
+ * dispatch_pass_n(items, n, running ? 1 : 0, 1, out).
  */
 extern void dispatch_pass(DispatchItem *items, int n, bool running,
 						  DispatchPass *out);
+
+/*
+ * The pass with a concurrency limit (policy.concurrency_limit): "running"
+ * open tracked runs, at most "limit" of them.  While running plus the items
+ * chosen in this pass is below the limit, the next waiting item is chosen
+ * (started); once it is reached, each item's overlap policy decides as in
+ * the pass with one run (skip drops it, buffer_one keeps one, buffer_all
+ * keeps it, cancel_other / terminate_other request the cancellation /
+ * termination of the open runs, or, when nothing runs, replace the items
+ * chosen in this pass).  chosen is the first item chosen.  limit 1 is
+ * Temporal's pass exactly.
+ */
+extern void dispatch_pass_n(DispatchItem *items, int n, int running,
+							int limit, DispatchPass *out);
 
 /* The schedule's side of a dispatch; counters accumulate. */
 typedef struct DispatchState
@@ -138,6 +183,8 @@ typedef struct DispatchState
 	bool		limited;
 	int64_t		remaining;		/* remaining_actions; decremented */
 	int			running;		/* open tracked runs */
+	int			limit;			/* concurrency_limit: at most this many
+								 * (0 means 1) */
 	int64_t		num_actions;	/* runs started */
 	int64_t		num_skipped;	/* num_actions_skipped_overlap */
 	int64_t		num_paused;		/* num_actions_skipped_paused */
@@ -167,9 +214,9 @@ typedef struct DispatchOps
  * item of a paused schedule, or of a limited one with no remaining action,
  * is dropped instead; each scheduled start consumes a remaining action),
  * then terminate (which overrides cancel) or cancel.  Passes again at once
- * when that leaves nothing running and items waiting: after a termination,
- * after a cancellation that closed every run, or when the chosen item could
- * not start.  On return every item is KEEP or final.
+ * when that leaves fewer than st->limit runs open and items waiting: after a
+ * termination, after a cancellation that closed runs at once, or when a
+ * chosen item could not start.  On return every item is KEEP or final.
  */
 extern void dispatch_buffer(DispatchItem *items, int n, DispatchState *st,
 							const DispatchOps *ops);

@@ -289,13 +289,29 @@ emit_rows(FunctionCallInfo fcinfo, const SpecJson *sj, const char *jitter_id,
 				reason = psprintf("older than the catch-up window (%s) when the scheduler gets to it",
 								  jsonin_format_duration_ms(es->policy.catchup_window_ms));
 			}
+			else if (actual <= es->now &&
+					 es->policy.catchup_mode != DISPATCH_CATCHUP_ALL &&
+					 es->now - actual > (int64) DISPATCH_ON_TIME_MS * 1000 &&
+					 (es->policy.catchup_mode == DISPATCH_CATCHUP_NONE ||
+					  (r->next_nominal != SPEC_TIME_MAX &&
+					   spec_to_ts(r->next_nominal) <= es->now)))
+			{
+				/* README "Catch-up modes": late, and the mode does not fire it */
+				outcome = "missed_catchup_window";
+				reason = psprintf("more than 10 s late when the scheduler gets to it, and catchup_mode %s %s",
+								  dispatch_catchup_names[es->policy.catchup_mode],
+								  es->policy.catchup_mode == DISPATCH_CATCHUP_NONE ?
+								  "fires no late time" :
+								  "fires only the most recent due time");
+			}
 			else if (es->limited && acted >= es->remaining)
 			{
 				outcome = "limit_reached";
 				reason = psprintf("limited_actions: the %lld remaining actions go to earlier times",
 								  (long long) es->remaining);
 			}
-			else if (!overlap_met && es->open_runs > 0 &&
+			else if (!overlap_met &&
+					 es->open_runs >= es->policy.concurrency_limit &&
 					 es->policy.overlap != DISPATCH_ALLOW_ALL)
 			{
 				/* only the first time meets today's open runs */
@@ -313,10 +329,13 @@ emit_rows(FunctionCallInfo fcinfo, const SpecJson *sj, const char *jitter_id,
 					outcome = "fire";
 					acted++;
 				}
-				reason = psprintf("%lld run%s of the schedule %s open now; overlap policy %s%s",
+				reason = psprintf("%lld run%s of the schedule %s open now%s; overlap policy %s%s",
 								  (long long) es->open_runs,
 								  es->open_runs == 1 ? "" : "s",
 								  es->open_runs == 1 ? "is" : "are",
+								  es->policy.concurrency_limit > 1 ?
+								  psprintf(" (concurrency_limit %d)",
+										   es->policy.concurrency_limit) : "",
 								  dispatch_overlap_names[es->policy.overlap],
 								  es->policy.overlap == DISPATCH_CANCEL_OTHER ?
 								  ": the open run is canceled first" :

@@ -806,17 +806,30 @@ sched_pause(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* sched.unpause(schedule_id text, note text DEFAULT 'Unpaused via SQL') */
+/*
+ * sched.unpause(schedule_id text, note text DEFAULT 'Unpaused via SQL',
+ *				 catchup text DEFAULT NULL)
+ *
+ * catchup NULL: the paused period is not replayed (SEMANTICS.md 5); a mode
+ * (all, latest, none) replays it (schedule_unpause_one).  An install
+ * script of 0.2.0 names this symbol with two arguments: PG_NARGS().
+ */
 Datum
 sched_unpause(PG_FUNCTION_ARGS)
 {
 	char	   *id = sched_arg_text(fcinfo, 0, "schedule_id");
 	char	   *note = note_arg(fcinfo, 1, "Unpaused via SQL");
+	bool		replay = PG_NARGS() > 2 && !PG_ARGISNULL(2);
+	DispatchCatchup mode = DISPATCH_CATCHUP_ALL;
 	TimestampTz now = schedule_clock();
 	PrivState	ps;
-	Oid			caller = priv_enter(&ps);
+	Oid			caller;
 
-	schedule_unpause_one(id, note, caller, now);
+	if (replay)
+		mode = schedule_catchup_from_text(text_to_cstring(PG_GETARG_TEXT_PP(2)),
+										  "catchup");
+	caller = priv_enter(&ps);
+	schedule_unpause_one(id, note, caller, now, replay ? &mode : NULL);
 	priv_exit(&ps);
 	PG_RETURN_VOID();
 }

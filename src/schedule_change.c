@@ -19,6 +19,7 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -147,7 +148,7 @@ static SpiQuery plan_unpause;
 
 void
 schedule_unpause_one(const char *id, const char *note, Oid caller,
-					 TimestampTz now)
+					 TimestampTz now, const DispatchCatchup *catchup)
 {
 	Oid			types[6] = {TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID,
 	BOOLOID, TIMESTAMPTZOID};
@@ -159,7 +160,7 @@ schedule_unpause_one(const char *id, const char *note, Oid caller,
 
 	SPI_connect();
 	schedule_lock_row(id, caller, &row);
-	if (row.paused)
+	if (row.paused && catchup == NULL)
 	{
 		SpecJson	sj;
 
@@ -171,7 +172,8 @@ schedule_unpause_one(const char *id, const char *note, Oid caller,
 	values[1] = CStringGetTextDatum(note);
 	values[2] = Int64GetDatum(schedule_new_token(row.token, now));
 	values[3] = TimestampTzGetDatum(now);
-	values[4] = BoolGetDatum(row.paused);
+	/* with catchup the cursor stays where the pause left it */
+	values[4] = BoolGetDatum(row.paused && catchup == NULL);
 	values[5] = TimestampTzGetDatum(nominal);
 	nulls[5] = has_nominal ? ' ' : 'n';
 	spi_run_sql(&plan_unpause,
@@ -184,7 +186,36 @@ schedule_unpause_one(const char *id, const char *note, Oid caller,
 				6, types, values, nulls, false, 0);
 	audit_record(id, "unpause", caller, row.owner, note, NULL);
 	SPI_finish();
-	schedule_process_now(id, now);
+	if (catchup == NULL)
+		schedule_process_now(id, now);
+	else
+	{
+		/*
+		 * The replay: the processing core with the mode instead of the
+		 * policy's, call after call (each takes a bounded number of due
+		 * times) until the cursor passes now, each in a context of its own;
+		 * all in this transaction.
+		 */
+		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+												  "pg_sched unpause replay",
+												  ALLOCSET_DEFAULT_SIZES);
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+		ScheduleProcess opts;
+
+		do
+		{
+			CHECK_FOR_INTERRUPTS();
+			memset(&opts, 0, sizeof(opts));
+			opts.now = now;
+			opts.has_catchup_mode = true;
+			opts.catchup_mode = *catchup;
+			if (!schedule_process(id, &opts))
+				schedule_not_found(id);
+			MemoryContextReset(cxt);
+		} while (opts.catchup_left);
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(cxt);
+	}
 	scheduler_wake_at_commit();
 }
 

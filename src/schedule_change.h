@@ -51,8 +51,13 @@ extern ScheduleProcess schedule_process_now(const char *id, TimestampTz now);
  */
 extern void schedule_pause_one(const char *id, const char *note, Oid caller,
 							   TimestampTz now);
+/*
+ * catchup: NULL, the paused period is not replayed; else the mode to replay
+ * it with (README "Catch-up on unpause").
+ */
 extern void schedule_unpause_one(const char *id, const char *note,
-								 Oid caller, TimestampTz now);
+								 Oid caller, TimestampTz now,
+								 const DispatchCatchup *catchup);
 extern void schedule_delete_one(const char *id, Oid caller);
 
 #endif							/* PG_SCHED_SCHEDULE_CHANGE_H */

@@ -25,6 +25,10 @@
  * Decisions where SEMANTICS.md is silent:
  *	 - catchup_window below 10 s is raised to 10 s (SEMANTICS 3), silently,
  *	   as Temporal does; describe shows the raised value.
+ *	 - catchup_mode (all, latest, none; default all) and concurrency_limit
+ *	   (1-1000, default 1; above 1 not with allow_all, cancel_other or
+ *	   terminate_other) are pg_sched's (issue 14; README "Catch-up modes",
+ *	   "At most N open runs").
  *	 - execution_timeout and run_timeout must be positive when given (leave
  *	   them out for "no timeout"); durations have millisecond resolution.
  *	 - retry_policy is Temporal's RetryPolicy: initial_interval (default
@@ -77,6 +81,7 @@
 
 #define TIME_HINT "Write times in RFC 3339 with an explicit UTC offset or Z, e.g. \"2022-03-23T12:00:00Z\"."
 #define OVERLAP_HINT "Valid policies are: skip, buffer_one, buffer_all, cancel_other, terminate_other, allow_all."
+#define CATCHUP_HINT "Valid modes are: all, latest, none."
 
 
 /* ---- reading JSON values ---- */
@@ -843,7 +848,8 @@ schedule_action_to_jsonb(const ScheduleAction *a)
 /* ---- policy ---- */
 
 static const char *const policy_keys[] = {
-	"overlap", "catchup_window", "pause_on_failure", NULL
+	"overlap", "catchup_window", "pause_on_failure", "catchup_mode",
+	"concurrency_limit", NULL
 };
 
 void
@@ -852,6 +858,32 @@ schedule_policy_default(SchedulePolicy *out)
 	out->overlap = DISPATCH_SKIP;
 	out->catchup_window_ms = SCHEDULE_CATCHUP_DEFAULT_MS;
 	out->pause_on_failure = false;
+	out->catchup_mode = DISPATCH_CATCHUP_ALL;
+	out->concurrency_limit = 1;
+}
+
+static DispatchCatchup
+catchup_from_value(const JsonbValue *v, const char *path)
+{
+	DispatchCatchup m;
+
+	if (v->type != jbvString)
+		jsonin_type_error(path, "a string", v);
+	if (!dispatch_catchup_from_name(v->val.string.val, v->val.string.len, &m))
+		jsonin_value_error(path, CATCHUP_HINT, "unknown catch-up mode %s",
+					jsonin_show_string(v));
+	return m;
+}
+
+DispatchCatchup
+schedule_catchup_from_text(const char *name, const char *path)
+{
+	DispatchCatchup m;
+
+	if (!dispatch_catchup_from_name(name, strlen(name), &m))
+		jsonin_value_error(path, CATCHUP_HINT, "unknown catch-up mode %s",
+					jsonin_show_text(name, strlen(name)));
+	return m;
 }
 
 static DispatchOverlap
@@ -881,10 +913,10 @@ schedule_overlap_from_text(const char *name, const char *path)
 static void
 policy_from_value(const JsonbValue *v, const char *path, SchedulePolicy *out)
 {
-	const JsonbValue *val[3];
+	const JsonbValue *val[5];
 
 	schedule_policy_default(out);
-	object_keys(v, path, policy_keys, val, 3);
+	object_keys(v, path, policy_keys, val, 5);
 	if (val[0])
 		out->overlap = overlap_from_value(val[0], key_path(path, "overlap"));
 	if (val[1])
@@ -897,6 +929,28 @@ policy_from_value(const JsonbValue *v, const char *path, SchedulePolicy *out)
 	if (val[2])
 		out->pause_on_failure = json_bool(val[2],
 										  key_path(path, "pause_on_failure"));
+	if (val[3])
+		out->catchup_mode = catchup_from_value(val[3],
+											   key_path(path, "catchup_mode"));
+	if (val[4])
+		out->concurrency_limit = (int) json_int(val[4],
+												key_path(path, "concurrency_limit"),
+												1, SCHEDULE_CONCURRENCY_MAX);
+
+	/*
+	 * The limit says how many runs may be open before the overlap policy
+	 * decides: allow_all never decides (no limit to apply), and cancel_other
+	 * / terminate_other would not say which of several open runs to end.
+	 */
+	if (out->concurrency_limit > 1 &&
+		(out->overlap == DISPATCH_ALLOW_ALL ||
+		 out->overlap == DISPATCH_CANCEL_OTHER ||
+		 out->overlap == DISPATCH_TERMINATE_OTHER))
+		jsonin_value_error(path,
+					"Use overlap skip (the extra actions are skipped), buffer_one or buffer_all (they wait for a free slot) with a concurrency_limit above 1.",
+					"concurrency_limit %d does not apply to overlap policy %s",
+					out->concurrency_limit,
+					dispatch_overlap_names[out->overlap]);
 }
 
 void
@@ -919,6 +973,10 @@ schedule_policy_to_jsonb(const SchedulePolicy *p)
 	push_duration(&st, "catchup_window", p->catchup_window_ms);
 	schedule_push_key(&st, "pause_on_failure");
 	schedule_push_bool(&st, WJB_VALUE, p->pause_on_failure);
+	schedule_push_key(&st, "catchup_mode");
+	schedule_push_text(&st, WJB_VALUE, dispatch_catchup_names[p->catchup_mode]);
+	schedule_push_key(&st, "concurrency_limit");
+	schedule_push_int(&st, WJB_VALUE, p->concurrency_limit);
 	return JsonbValueToJsonb(pushJsonbValue(&st, WJB_END_OBJECT, NULL));
 }
 

@@ -69,7 +69,12 @@ typedef struct SchedulePolicy
 	DispatchOverlap overlap;
 	int64		catchup_window_ms;	/* at least 10 s */
 	bool		pause_on_failure;
+	DispatchCatchup catchup_mode;	/* default all (issue 14) */
+	int			concurrency_limit;	/* open tracked runs at most; default 1 */
 } SchedulePolicy;
+
+/* concurrency_limit at most (a schedule's buffer holds 1000 items too). */
+#define SCHEDULE_CONCURRENCY_MAX	1000
 
 /* The state (SEMANTICS.md 4), consistent: limited iff remaining > 0. */
 typedef struct ScheduleState
@@ -140,6 +145,8 @@ extern Jsonb *schedule_state_to_jsonb(const ScheduleState *s);
 extern void schedule_check_sql(const char *sql, const char *path);
 
 /* An overlap policy name given as SQL text; NULL is not allowed here. */
+extern DispatchCatchup schedule_catchup_from_text(const char *name,
+												  const char *path);
 extern DispatchOverlap schedule_overlap_from_text(const char *name,
 												  const char *path);
 

@@ -21,9 +21,13 @@
  *		acted on (appended to the buffer with the schedule's policy; when
  *		the buffer is full of waiting items a pass runs first), missed
  *		(actual older than now - catchup_window: counted), or passed over
- *		(limited and no remaining action left for it).  A paused schedule
- *		does not look at its times: they are neither caught up nor counted,
- *		and unpause restarts the cursor after now.
+ *		(limited and no remaining action left for it); then the catch-up
+ *		mode decides the late ones (more than 10 s behind now): all act,
+ *		none counts them as missed, latest acts on the most recent only
+ *		(README "Catch-up modes").  A paused schedule does not look at its
+ *		times: they are neither caught up nor counted, and unpause restarts
+ *		the cursor after now, unless it replays the paused period with a
+ *		mode (opts->has_catchup_mode), which it does by calling this core.
  *	 2. the trigger item, if this is sched.trigger (or trigger_immediately).
  *	 3. backfill cursors (sched.backfills) feed the buffer in order, never
  *		beyond DISPATCH_BUFFER_MAX waiting items; allow_all ranges never wait
@@ -725,6 +729,14 @@ proc_catch_up(Proc *pc)
 	int			n = 0;
 	int			missed_n = 0;
 	int64		window = row->policy.catchup_window_ms * 1000;
+	DispatchCatchup mode = pc->opts->has_catchup_mode ?
+		pc->opts->catchup_mode : row->policy.catchup_mode;
+	bool		stopped = false;
+
+	/* latest: the most recent late time so far, not yet appended */
+	bool		has_late = false;
+	TimestampTz late_nominal = 0;
+	TimestampTz late_actual = 0;
 
 	if (row->paused || !row->has_nominal)
 		return;
@@ -735,29 +747,55 @@ proc_catch_up(Proc *pc)
 		TimestampTz actual = iter_actual(&it);
 
 		DispatchTimeClass class;
+		bool		late;
 
 		if (actual > pc->now)
 			break;
 		class = dispatch_classify_time(actual, pc->now, window, row->limited,
 									   pc->ds.remaining,
 									   pc->buffered_scheduled);
+		/* README "Catch-up modes": late = more than 10 s behind now */
+		late = class == DISPATCH_TIME_ACT && mode != DISPATCH_CATCHUP_ALL &&
+			pc->now - actual > (int64) DISPATCH_ON_TIME_MS * 1000;
 
 		/*
 		 * A missed time costs one step of the engine and a count, so it has
 		 * a budget of its own, a hundred times larger: after an outage of a
 		 * year, a schedule with a short window walks its 31.5 million
 		 * missed seconds in 32 calls instead of 3,150, and fires its window
-		 * within seconds instead of an hour.
+		 * within seconds instead of an hour.  Late times that the mode does
+		 * not fire (at once) cost the same.
 		 */
-		if (class == DISPATCH_TIME_MISSED ? missed_n++ >= MAX_MISSED_PER_CALL :
+		if (class == DISPATCH_TIME_MISSED || late ?
+			missed_n++ >= MAX_MISSED_PER_CALL :
 			n++ >= MAX_TIMES_PER_CALL)
 		{
 			/* the cursor stays due: the scheduler comes back for the rest */
+			stopped = true;
 			break;
+		}
+		if (late)
+		{
+			/* none: missed; latest: the previous late one is missed */
+			if (mode == DISPATCH_CATCHUP_NONE || has_late)
+				pc->missed++;
+			if (mode == DISPATCH_CATCHUP_LATEST)
+			{
+				has_late = true;
+				late_nominal = iter_nominal(&it);
+				late_actual = actual;
+			}
+			continue;
 		}
 		switch (class)
 		{
 			case DISPATCH_TIME_ACT:
+				/* an on-time time follows the late one: it is not the latest */
+				if (has_late)
+				{
+					pc->missed++;
+					has_late = false;
+				}
 				if (!dispatch_buffer_accepts(row->policy.overlap, pc->held))
 					proc_pass(pc);
 				proc_append(pc, iter_nominal(&it), actual,
@@ -771,6 +809,27 @@ proc_catch_up(Proc *pc)
 				break;
 		}
 	}
+	if (has_late && stopped)
+	{
+		/*
+		 * Only later calls know whether it is the latest: the cursor goes
+		 * back to it (it was not counted), so it is neither lost nor fired
+		 * twice.
+		 */
+		row->has_nominal = true;
+		row->next_nominal = late_nominal;
+		pc->opts->catchup_left = true;
+		return;
+	}
+	if (has_late)
+	{
+		if (!dispatch_buffer_accepts(row->policy.overlap, pc->held))
+			proc_pass(pc);
+		proc_append(pc, late_nominal, late_actual, row->policy.overlap,
+					DISPATCH_SCHEDULED);
+	}
+	if (stopped)
+		pc->opts->catchup_left = true;
 	row->has_nominal = it.has;
 	row->next_nominal = it.has ? iter_nominal(&it) : 0;
 }
@@ -1283,10 +1342,12 @@ proc_init(Proc *pc, ScheduleProcess *opts)
 	opts->bf_started = opts->bf_buffered = opts->bf_skipped = 0;
 	opts->trigger_fate = DISPATCH_KEEP;
 	opts->trigger_workflow_id = NULL;
+	opts->catchup_left = false;
 	pc->opts = opts;
 	pc->now = opts->now;
 	pc->budget = opts->bounded ? TICK_BACKFILL_BUDGET : -1;
 	pc->ds.paused = pc->row.paused;
+	pc->ds.limit = pc->row.policy.concurrency_limit;
 	pc->ds.limited = pc->row.limited;
 	pc->ds.remaining = pc->row.remaining;
 	pc->ops.ctx = pc;

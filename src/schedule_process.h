@@ -76,7 +76,12 @@ typedef struct ScheduleProcess
 	int64		count_from_seq; /* count backfill times fed from cursors
 								 * with seq >= this (0: do not count) */
 	ScheduleTickStats *stats;	/* the tick's, to add to; or NULL */
+	bool		has_catchup_mode;	/* sched.unpause(catchup => ...): this
+									 * mode instead of the policy's */
+	DispatchCatchup catchup_mode;
 	/* results */
+	bool		catchup_left;	/* due times left for another call (the
+								 * per-call budget ran out) */
 	int64		counted;		/* backfill times fed, see count_from_seq */
 	int64		conflict_token; /* the token after processing */
 	int64		skipped;		/* actions skipped by the overlap policy */

@@ -327,6 +327,9 @@ change_matching(FunctionCallInfo fcinfo, BulkChange change)
 	int			rc;
 	char	  **ids;
 	uint64		n;
+	DispatchCatchup mode = DISPATCH_CATCHUP_ALL;
+	bool		replay = change == BULK_UNPAUSE && PG_NARGS() > 2 &&
+		!PG_ARGISNULL(2);
 
 	if (change != BULK_DELETE)
 	{
@@ -335,6 +338,10 @@ change_matching(FunctionCallInfo fcinfo, BulkChange change)
 			text_to_cstring(PG_GETARG_TEXT_PP(1));
 		sched_check_length(note, "note", SCHEDULE_NOTE_MAX);
 	}
+	/* unpause_schedules(query, note, catchup): as sched.unpause's catchup */
+	if (replay)
+		mode = schedule_catchup_from_text(text_to_cstring(PG_GETARG_TEXT_PP(2)),
+										  "catchup");
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	caller = priv_enter(&ps);
 	SPI_connect();
@@ -368,7 +375,8 @@ change_matching(FunctionCallInfo fcinfo, BulkChange change)
 				schedule_pause_one(ids[i], note, caller, now);
 				break;
 			case BULK_UNPAUSE:
-				schedule_unpause_one(ids[i], note, caller, now);
+				schedule_unpause_one(ids[i], note, caller, now,
+									 replay ? &mode : NULL);
 				break;
 			case BULK_DELETE:
 				schedule_delete_one(ids[i], caller);

@@ -26,6 +26,9 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <stddef.h>
+#include <string.h>
+
 #include "spec.h"
 
 /* 2101-01-01T00:00:00 as wall-clock seconds: nothing fires at or after it. */
@@ -101,15 +104,32 @@ next_year(const SpecCalendar *cal, int y)
 	return b >= 0 ? SPEC_MIN_YEAR + 64 + b : -1;
 }
 
+/*
+ * Any n-th (or n-th to last) weekday?  weekday_nth and weekday_last lie side
+ * by side (checked below), so their 10 bytes are read as two words: this
+ * runs on every next-time call of every calendar, relative or not.
+ */
+typedef char spec_nth_layout_check[
+	offsetof(SpecCalendar, weekday_last) ==
+	offsetof(SpecCalendar, weekday_nth) + SPEC_MAX_NTH && SPEC_MAX_NTH == 5 ?
+	1 : -1];
+
+static inline bool
+has_nth_weekdays(const SpecCalendar *cal)
+{
+	uint64_t	a;
+	uint16_t	b;
+
+	memcpy(&a, cal->weekday_nth, sizeof(a));
+	memcpy(&b, cal->weekday_nth + sizeof(a), sizeof(b));
+	return (a | b) != 0;
+}
+
 /* Does the calendar have days from the end or n-th weekdays? */
 static inline bool
 has_relative_days(const SpecCalendar *cal)
 {
-	uint8_t		any = 0;
-
-	for (int n = 0; n < SPEC_MAX_NTH; n++)
-		any |= cal->weekday_nth[n] | cal->weekday_last[n];
-	return cal->day_of_month_last != 0 || any != 0;
+	return cal->day_of_month_last != 0 || has_nth_weekdays(cal);
 }
 
 /* Weekday set "wd" rotated so that bit k says whether weekday (fd + k) % 7 is in it. */
@@ -176,18 +196,15 @@ day_mask(const SpecCalendar *cal, int y, int m)
 	return w & (((UINT32_C(1) << dim) - 1) << 1);
 }
 
-static bool
+static inline bool
 calendar_empty(const SpecCalendar *cal)
 {
-	uint8_t		nth = 0;
 	bool		no_dom,
 				no_dow,
 				no_days;
 
-	for (int n = 0; n < SPEC_MAX_NTH; n++)
-		nth |= cal->weekday_nth[n] | cal->weekday_last[n];
 	no_dom = !cal->day_of_month && !cal->day_of_month_last;
-	no_dow = !cal->day_of_week && !nth;
+	no_dow = !cal->day_of_week && !has_nth_weekdays(cal);
 	no_days = cal->day_or ? (no_dom && no_dow) : (no_dom || no_dow);
 
 	return !cal->second || !cal->minute || !cal->hour || no_days ||
@@ -495,6 +512,10 @@ spec_calendar_next_dst(const SpecCalendar *cal, const SpecTz *tz,
 		dst->skipped == SPEC_DST_SKIPPED_NEXT_VALID;
 	SpecDstRepeated repeated = dst ? dst->repeated : SPEC_DST_REPEATED_BOTH;
 
+	/* the common case, every time of a repeated hour fires: one search */
+	if (repeated == SPEC_DST_REPEATED_BOTH || tz == NULL || tz->lookup == NULL)
+		return calendar_next_segments(cal, tz, next_valid, after, next, err);
+
 	/* each drop passes a whole stretch of repeated times: a few per year */
 	for (int drops = 0; drops < 10000; drops++)
 	{
@@ -528,6 +549,23 @@ spec_calendar_next_dst(const SpecCalendar *cal, const SpecTz *tz,
 	spec_error(err, SPEC_ERR_EXCLUSIONS, -1, 0,
 			   "too many exclusions: the DST policy dropped more than 10000 consecutive times");
 	return SPEC_NEXT_ERROR;
+}
+
+/*
+ * spec_calendar_next_dst() for spec_next(): the common case (both passes of
+ * a repeated hour fire) goes straight to the search, without a call that
+ * sets up the dropping loop's frame for every calendar of every call.
+ */
+static inline SpecNextStatus
+calendar_next(const SpecCalendar *cal, const SpecTz *tz, const SpecDst *dst,
+			  spec_time after, spec_time *next, SpecError *err)
+{
+	if (dst->repeated == SPEC_DST_REPEATED_BOTH || tz == NULL ||
+		tz->lookup == NULL)
+		return calendar_next_segments(cal, tz,
+									  dst->skipped == SPEC_DST_SKIPPED_NEXT_VALID,
+									  after, next, err);
+	return spec_calendar_next_dst(cal, tz, dst, after, next, err);
 }
 
 SpecNextStatus
@@ -674,8 +712,8 @@ spec_next(const Spec *spec, spec_time after, spec_time *next, SpecError *err)
 		{
 			spec_time	t;
 
-			switch (spec_calendar_next_dst(&spec->calendars[i], &spec->tz,
-										   &spec->dst, from, &t, err))
+			switch (calendar_next(&spec->calendars[i], &spec->tz, &spec->dst,
+								  from, &t, err))
 			{
 				case SPEC_NEXT_ERROR:
 					return SPEC_NEXT_ERROR;

@@ -48,13 +48,14 @@ COMMENT ON FUNCTION sched.pause(text, text) IS
 'Pauses a schedule with a note: its times pass without actions and without being counted as missed';
 
 CREATE FUNCTION sched.unpause(schedule_id text,
-							  note text DEFAULT 'Unpaused via SQL')
+							  note text DEFAULT 'Unpaused via SQL',
+							  catchup text DEFAULT NULL)
 RETURNS void
 AS 'MODULE_PATHNAME', 'sched_unpause'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION sched.unpause(text, text) IS
-'Unpauses a schedule with a note; the paused period is not replayed';
+COMMENT ON FUNCTION sched.unpause(text, text, text) IS
+'Unpauses a schedule with a note; the paused period is not replayed, unless catchup names a catch-up mode (all, latest, none) to replay it with';
 
 CREATE FUNCTION sched.trigger(schedule_id text, overlap text DEFAULT NULL,
 							  scheduled_time timestamptz DEFAULT NULL,

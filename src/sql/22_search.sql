@@ -81,13 +81,14 @@ COMMENT ON FUNCTION sched.pause_schedules(text, text) IS
 'Pauses every schedule a list query matches, as sched.pause does, in one transaction; returns their ids';
 
 CREATE FUNCTION sched.unpause_schedules(query text,
-										note text DEFAULT 'Unpaused via SQL')
+										note text DEFAULT 'Unpaused via SQL',
+										catchup text DEFAULT NULL)
 RETURNS SETOF text
 AS 'MODULE_PATHNAME', 'sched_unpause_schedules'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION sched.unpause_schedules(text, text) IS
-'Unpauses every schedule a list query matches, as sched.unpause does, in one transaction; returns their ids';
+COMMENT ON FUNCTION sched.unpause_schedules(text, text, text) IS
+'Unpauses every schedule a list query matches, as sched.unpause does (catchup: the catch-up mode to replay the paused period with), in one transaction; returns their ids';
 
 CREATE FUNCTION sched.delete_schedules(query text)
 RETURNS SETOF text

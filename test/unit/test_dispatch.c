@@ -374,6 +374,88 @@ test_buffer(void)
 	CHECK(s.fake.nstarted == 0 && s.st.num_actions == 0);
 }
 
+/* concurrency_limit (issue 14): at most "limit" tracked runs open */
+static void
+test_limit(void)
+{
+	DispatchItem it[6];
+	DispatchPass p;
+	Setup		s;
+	int64_t		w[32];
+	DispatchCatchup m;
+
+	CHECK(dispatch_catchup_from_name("LATEST", 6, &m) && m == DISPATCH_CATCHUP_LATEST);
+	CHECK(dispatch_catchup_from_name("none", 4, &m) && m == DISPATCH_CATCHUP_NONE);
+	CHECK(!dispatch_catchup_from_name("one", 3, &m));
+	CHECK(strcmp(dispatch_catchup_names[DISPATCH_CATCHUP_ALL], "all") == 0);
+
+	/* skip, 1 of 3 open: two chosen, the rest skipped */
+	memset(it, 0, sizeof(it));
+	for (int i = 0; i < 5; i++)
+		it[i].overlap = DISPATCH_SKIP;
+	dispatch_pass_n(it, 5, 1, 3, &p);
+	CHECK(p.chosen == 0 && p.skipped == 3);
+	CHECK(it[0].fate == DISPATCH_START && it[1].fate == DISPATCH_START &&
+		  it[2].fate == DISPATCH_SKIPPED && it[4].fate == DISPATCH_SKIPPED);
+
+	/* limit 1 is the pass of one run */
+	memset(it, 0, sizeof(it));
+	for (int i = 0; i < 3; i++)
+		it[i].overlap = DISPATCH_SKIP;
+	dispatch_pass_n(it, 3, 0, 1, &p);
+	CHECK(p.chosen == 0 && p.skipped == 2 && it[1].fate == DISPATCH_SKIPPED);
+
+	/* buffer_all at the limit: all wait */
+	memset(it, 0, sizeof(it));
+	for (int i = 0; i < 3; i++)
+		it[i].overlap = DISPATCH_BUFFER_ALL;
+	dispatch_pass_n(it, 3, 2, 2, &p);
+	CHECK(p.chosen == -1 && p.skipped == 0 && it[2].fate == DISPATCH_KEEP);
+
+	/* cancel_other with nothing running replaces every chosen item */
+	memset(it, 0, sizeof(it));
+	it[0].overlap = DISPATCH_BUFFER_ALL;
+	it[1].overlap = DISPATCH_BUFFER_ALL;
+	it[2].overlap = DISPATCH_CANCEL_OTHER;
+	dispatch_pass_n(it, 3, 0, 2, &p);
+	CHECK(p.chosen == 2 && it[0].fate == DISPATCH_REPLACED &&
+		  it[1].fate == DISPATCH_REPLACED && it[2].fate == DISPATCH_START);
+
+	/* cancel_other beside runs this pass starts: waits, cancels nothing */
+	memset(it, 0, sizeof(it));
+	it[0].overlap = DISPATCH_SKIP;
+	it[1].overlap = DISPATCH_CANCEL_OTHER;
+	dispatch_pass_n(it, 2, 1, 2, &p);
+	CHECK(it[0].fate == DISPATCH_START && it[1].fate == DISPATCH_KEEP &&
+		  !p.need_cancel);
+
+	/* the buffer: 3 buffered, limit 2, one open: one starts, two wait */
+	setup(&s, 1);
+	s.st.limit = 2;
+	add(&s, 10, DISPATCH_BUFFER_ALL, DISPATCH_SCHEDULED);
+	add(&s, 20, DISPATCH_BUFFER_ALL, DISPATCH_SCHEDULED);
+	add(&s, 30, DISPATCH_BUFFER_ALL, DISPATCH_SCHEDULED);
+	run(&s);
+	CHECK(s.fake.nstarted == 1 && s.fake.started[0] == 10 && s.st.running == 2);
+	CHECK(waiting(&s, w) == 2 && w[0] == 20 && w[1] == 30);
+	/* ... both runs close: the two others start */
+	s.st.running = 0;
+	s.fake.open_running = 0;
+	run(&s);
+	CHECK(s.fake.nstarted == 3 && s.st.running == 2 && waiting(&s, w) == 0);
+
+	/* a chosen item whose id is taken frees its slot for the next one */
+	setup(&s, 0);
+	s.st.limit = 2;
+	s.fake.refuse_nominal = 10;
+	add(&s, 10, DISPATCH_BUFFER_ALL, DISPATCH_SCHEDULED);
+	add(&s, 20, DISPATCH_BUFFER_ALL, DISPATCH_SCHEDULED);
+	add(&s, 30, DISPATCH_BUFFER_ALL, DISPATCH_SCHEDULED);
+	run(&s);
+	CHECK(s.st.num_taken == 1 && s.fake.nstarted == 2 && s.st.running == 2 &&
+		  waiting(&s, w) == 0);
+}
+
 int
 main(void)
 {
@@ -382,6 +464,7 @@ main(void)
 	test_buffer_limit();
 	test_pass();
 	test_buffer();
+	test_limit();
 	printf("%d passed, %d failed\n", npassed, nfailed);
 	return nfailed > 0;
 }

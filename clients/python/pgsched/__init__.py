@@ -11,8 +11,8 @@ Needs psycopg 3 (Debian: python3-psycopg) and the standard library only.
 from . import workflow  # noqa: F401
 from .client import (Client, Schedule, ScheduleActionStartWorkflow, ScheduleAuditEntry,  # noqa
                      ScheduleBackfill, ScheduleBackfillResult, ScheduleTriggerResult,
-                     ScheduleCalendarSpec, ScheduleCount, ScheduleCountAggregationGroup,
-                     ScheduleDescription, ScheduleDstPolicy,
+                     ScheduleCalendarSpec, ScheduleCatchupMode, ScheduleCount,
+                     ScheduleCountAggregationGroup, ScheduleDescription, ScheduleDstPolicy,
                      ScheduleDstRepeated, ScheduleDstSkipped, ScheduleExplainRow, ScheduleHandle,
                      ScheduleIntervalSpec, ScheduleOverlapPolicy, SchedulePolicy, ScheduleRange,
                      ScheduleSpec, ScheduleState, ScheduleUpdate, ScheduleUpdateInput,

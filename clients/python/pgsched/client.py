@@ -306,6 +306,15 @@ class ScheduleOverlapPolicy(enum.IntEnum):
     ALLOW_ALL = 6
 
 
+class ScheduleCatchupMode(enum.IntEnum):
+    """What becomes of due times that are late (more than 10 s) but within the
+    catch-up window (pg_sched's; Cadence's catch-up policy is SKIP/ONE/ALL):
+    ALL fire, only the LATEST of them fires, NONE fires."""
+    ALL = 1
+    LATEST = 2
+    NONE = 3
+
+
 @dataclass
 class SchedulePolicy:
     overlap: ScheduleOverlapPolicy = ScheduleOverlapPolicy.SKIP
@@ -313,18 +322,26 @@ class SchedulePolicy:
     pause_on_failure: bool = False
     # Temporal's SchedulePolicies field; pg_sched keeps it in the action document
     keep_original_workflow_id: bool = False
+    catchup_mode: ScheduleCatchupMode = ScheduleCatchupMode.ALL
+    # open runs at most before the overlap policy decides (skip, buffer_one,
+    # buffer_all only above 1)
+    concurrency_limit: int = 1
 
     def _to_json(self) -> dict:
         return {"overlap": policy_name(self.overlap),
                 "catchup_window": duration_text(self.catchup_window),
-                "pause_on_failure": self.pause_on_failure}
+                "pause_on_failure": self.pause_on_failure,
+                "catchup_mode": policy_name(self.catchup_mode),
+                "concurrency_limit": self.concurrency_limit}
 
     @staticmethod
     def _from_json(obj: dict) -> "SchedulePolicy":
         return SchedulePolicy(
             overlap=ScheduleOverlapPolicy[obj.get("overlap", "skip").upper()],
             catchup_window=parse_duration(obj.get("catchup_window")) or timedelta(days=365),
-            pause_on_failure=bool(obj.get("pause_on_failure", False)))
+            pause_on_failure=bool(obj.get("pause_on_failure", False)),
+            catchup_mode=ScheduleCatchupMode[obj.get("catchup_mode", "all").upper()],
+            concurrency_limit=int(obj.get("concurrency_limit", 1)))
 
 
 @dataclass
@@ -748,9 +765,13 @@ class ScheduleHandle:
         await self._client._call("SELECT sched.pause(%s, %s)",
                                  (self.id, note if note is not None else "Paused via Python SDK"))
 
-    async def unpause(self, *, note: Optional[str] = None) -> None:
-        await self._client._call("SELECT sched.unpause(%s, %s)",
-                                 (self.id, note if note is not None else "Unpaused via Python SDK"))
+    async def unpause(self, *, note: Optional[str] = None,
+                      catchup: Optional[ScheduleCatchupMode] = None) -> None:
+        """catchup: replay the paused period with this catch-up mode (within the
+        catch-up window); None (the default) does not replay it."""
+        await self._client._call("SELECT sched.unpause(%s, %s, %s)",
+                                 (self.id, note if note is not None else "Unpaused via Python SDK",
+                                  policy_name(catchup)))
 
     async def explain(self, start: datetime, end: datetime) -> List[ScheduleExplainRow]:
         """sched.explain(id, start, end): the schedule's times in [start, end] (at

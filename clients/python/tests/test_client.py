@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 from support import DSN, AsyncTest, unique
 
 from pgsched.client import (Client, Schedule, ScheduleActionStartWorkflow, ScheduleBackfill,
-                            ScheduleCalendarSpec, ScheduleDstPolicy, ScheduleDstRepeated,
+                            ScheduleCalendarSpec, ScheduleCatchupMode, ScheduleDstPolicy,
+                            ScheduleDstRepeated,
                             ScheduleDstSkipped, ScheduleIntervalSpec, ScheduleOverlapPolicy,
                             SchedulePolicy, ScheduleRange, ScheduleSpec, ScheduleState,
                             ScheduleUpdate)
@@ -170,6 +171,53 @@ class ClientTests(AsyncTest):
         self.assertEqual(cm.exception.status, RPCStatusCode.INVALID_ARGUMENT)
         self.assertIn("hour", cm.exception.message)
         await self.client.get_schedule_handle(sid).delete()
+
+    async def test_catchup_mode_concurrency_limit_and_unpause(self):
+        import asyncio
+        sid = unique("cm")
+        handle = await self.client.create_schedule(sid, Schedule(
+            action=ScheduleActionStartWorkflow("W", id=sid, task_queue=sid),
+            spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(hours=1))]),
+            policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.BUFFER_ALL,
+                                  catchup_mode=ScheduleCatchupMode.LATEST,
+                                  concurrency_limit=4),
+            state=ScheduleState(paused=True)))
+        p = (await handle.describe()).schedule.policy
+        self.assertEqual((p.catchup_mode, p.concurrency_limit),
+                         (ScheduleCatchupMode.LATEST, 4))
+        self.assertEqual(SchedulePolicy().catchup_mode, ScheduleCatchupMode.ALL)
+        with self.assertRaises(RPCError) as cm:
+            await self.client.create_schedule(unique("cmbad"), Schedule(
+                action=ScheduleActionStartWorkflow("W", id=sid, task_queue="q"),
+                spec=ScheduleSpec(),
+                policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.ALLOW_ALL,
+                                      concurrency_limit=2)))
+        self.assertEqual(cm.exception.status, RPCStatusCode.INVALID_ARGUMENT)
+        self.assertIn("concurrency_limit", cm.exception.message)
+        await handle.delete()
+
+        # unpause(catchup=...) replays the paused period; unpause() does not.
+        # Times of the last 10 s are on time, so every mode fires them.
+        every_second = ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=1))])
+        handles = {}
+        for mode in ("replay", "plain"):
+            handles[mode] = await self.client.create_schedule(unique("cm" + mode), Schedule(
+                action=ScheduleActionStartWorkflow("W", id=unique("cmw"), task_queue="q"),
+                spec=every_second,
+                policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.ALLOW_ALL),
+                state=ScheduleState(paused=True)))
+        await asyncio.sleep(2.5)
+        before = datetime.now(timezone.utc)
+        await handles["replay"].unpause(catchup=ScheduleCatchupMode.ALL)
+        await handles["plain"].unpause()
+        replayed = [a for a in (await handles["replay"].describe()).info.recent_actions
+                    if a.scheduled_at < before]
+        plain = [a for a in (await handles["plain"].describe()).info.recent_actions
+                 if a.scheduled_at < before]
+        self.assertGreaterEqual(len(replayed), 2)
+        self.assertEqual(plain, [])
+        for h in handles.values():
+            await h.delete()
 
     async def test_update_retries_on_stale_token(self):
         sid = unique("upd")

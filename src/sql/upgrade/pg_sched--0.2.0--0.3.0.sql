@@ -818,3 +818,37 @@ COMMENT ON VIEW sched.schedule_audit IS
 'The audit trail of the schedules the caller may see, oldest first by audit_id: when, which schedule, the operation, who, the note and the detail';
 
 GRANT SELECT ON sched.schedule_audit TO PUBLIC;
+/* ---- issue 14: catch-up modes and open-run limit (branch catchup) ---- */
+
+/*
+ * sched.unpause gains catchup (a catch-up mode to replay the paused period
+ * with); calls with one or two arguments keep their meaning.  The policy's
+ * new fields (catchup_mode, concurrency_limit) live in the policy document:
+ * no table changes, and stored policies without them read as the defaults.
+ */
+DROP FUNCTION sched.unpause(text, text);
+
+CREATE FUNCTION sched.unpause(schedule_id text,
+							  note text DEFAULT 'Unpaused via SQL',
+							  catchup text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'sched_unpause'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.unpause(text, text, text) IS
+'Unpauses a schedule with a note; the paused period is not replayed, unless catchup names a catch-up mode (all, latest, none) to replay it with';
+
+/* the bulk unpause of branch search takes the same catchup */
+DROP FUNCTION sched.unpause_schedules(text, text);
+
+CREATE FUNCTION sched.unpause_schedules(query text,
+										note text DEFAULT 'Unpaused via SQL',
+										catchup text DEFAULT NULL)
+RETURNS SETOF text
+AS 'MODULE_PATHNAME', 'sched_unpause_schedules'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.unpause_schedules(text, text, text) IS
+'Unpauses every schedule a list query matches, as sched.unpause does (catchup: the catch-up mode to replay the paused period with), in one transaction; returns their ids';
+
+/* ---- end of issue 14: catch-up modes and open-run limit ---- */
