@@ -78,13 +78,17 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_db_role_setting.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
@@ -94,6 +98,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "common/hashfn.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -108,6 +113,7 @@
 #include "run_store.h"
 #include "schedule_process.h"
 #include "schedule_json.h"
+#include "worker.h"
 
 /* A reserved slot whose worker has not attached after this is freed. */
 #define STALE_STARTING_SECS		60
@@ -132,6 +138,9 @@ typedef struct ExecutorSlot
 	TimestampTz started_at;
 	bool		has_run;
 	bool		closing;		/* the run's close has begun: no stop */
+	bool		leave;			/* asked to leave once idle: its slot is
+								 * wanted by another database or role */
+	Latch	   *latch;			/* the executor's, once RUNNING */
 	pg_uuid_t	run_id;
 	char		schedule_id[NAMEDATALEN];
 	TimestampTz run_started_at;
@@ -147,6 +156,7 @@ typedef struct ExecutorShared
 } ExecutorShared;
 
 int			pg_sched_max_sql_executors = 4;
+int			pg_sched_sql_executor_idle_timeout = 60;
 
 static ExecutorShared *exec_shared = NULL;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -497,6 +507,8 @@ reserve_slot(Oid roleid, uint32 *generation)
 		slot->roleid = roleid;
 		slot->pid = 0;
 		slot->has_run = false;
+		slot->leave = false;
+		slot->latch = NULL;
 		slot->reserved_at = GetCurrentTimestamp();
 		slot->started_at = 0;
 		slot->run_started_at = 0;
@@ -517,11 +529,17 @@ free_slot(int slotno, uint32 generation)
 	SpinLockRelease(&exec_shared->mutex);
 }
 
-/* Executors of (this database, roleid) that will claim a run soon. */
+/*
+ * Executors of (this database, roleid) that will claim a run soon: those
+ * starting, and those waiting for one (pg_sched.sql_executor_idle_timeout),
+ * which are woken here, so that a due run starts without a new process.
+ */
 static int
 idle_executors(Oid roleid)
 {
 	int			n = 0;
+	int			nlatches = 0;
+	Latch	  **latches = palloc(sizeof(Latch *) * Max(exec_shared->nslots, 1));
 
 	SpinLockAcquire(&exec_shared->mutex);
 	for (int i = 0; i < exec_shared->nslots; i++)
@@ -529,11 +547,49 @@ idle_executors(Oid roleid)
 		ExecutorSlot *slot = &exec_shared->slots[i];
 
 		if (slot->state != EXEC_FREE && slot->dboid == MyDatabaseId &&
-			slot->roleid == roleid && !slot->has_run)
+			slot->roleid == roleid && !slot->has_run && !slot->leave)
+		{
 			n++;
+			if (slot->state == EXEC_RUNNING && slot->latch != NULL)
+				latches[nlatches++] = slot->latch;
+		}
 	}
 	SpinLockRelease(&exec_shared->mutex);
+	/* not under the spinlock: SetLatch may make a system call */
+	for (int i = 0; i < nlatches; i++)
+		SetLatch(latches[i]);
+	pfree(latches);
 	return n;
+}
+
+/*
+ * No slot is free for roleid's runs here: asks up to n executors that wait
+ * for runs of another database or role to leave, so that the next dispatch
+ * finds their slots free.  Executors busy with a run are left alone.
+ */
+static void
+ask_idle_to_leave(Oid roleid, int64 n)
+{
+	int			nlatches = 0;
+	Latch	  **latches = palloc(sizeof(Latch *) * Max(exec_shared->nslots, 1));
+
+	SpinLockAcquire(&exec_shared->mutex);
+	for (int i = 0; i < exec_shared->nslots && nlatches < n; i++)
+	{
+		ExecutorSlot *slot = &exec_shared->slots[i];
+
+		if (slot->state == EXEC_RUNNING && !slot->has_run && !slot->leave &&
+			slot->latch != NULL &&
+			(slot->dboid != MyDatabaseId || slot->roleid != roleid))
+		{
+			slot->leave = true;
+			latches[nlatches++] = slot->latch;
+		}
+	}
+	SpinLockRelease(&exec_shared->mutex);
+	for (int i = 0; i < nlatches; i++)
+		SetLatch(latches[i]);
+	pfree(latches);
 }
 
 static bool
@@ -718,7 +774,10 @@ executor_dispatch(void)
 		for (; need > 0; need--)
 		{
 			if (!start_executor(roleid))
+			{
+				ask_idle_to_leave(roleid, need);
 				break;
+			}
 			started++;
 		}
 		waits += Max(need, 0);
@@ -742,6 +801,7 @@ executor_detach(int code, Datum arg)
 	{
 		exec_shared->slots[my_slotno].state = EXEC_FREE;
 		exec_shared->slots[my_slotno].has_run = false;
+		exec_shared->slots[my_slotno].latch = NULL;
 	}
 	SpinLockRelease(&exec_shared->mutex);
 }
@@ -760,6 +820,7 @@ executor_attach(int slotno, uint32 generation, Oid *dboid, Oid *roleid)
 	{
 		slot->state = EXEC_RUNNING;
 		slot->pid = MyProcPid;
+		slot->latch = MyLatch;
 		slot->started_at = GetCurrentTimestamp();
 		*dboid = slot->dboid;
 		*roleid = slot->roleid;
@@ -816,14 +877,67 @@ slot_set_run(const RunSqlClaim *run)
 }
 
 /*
- * Claims the next run, in a transaction of its own (committed: the claim
- * must be visible before the command runs, see the banner).  False: no
- * due run of this owner, or the extension is not there in this version.
+ * What the session of an executor was set up from, as it stands now: the
+ * role's pg_authid row (login, superuser, its name) and the rows of
+ * pg_db_role_setting that apply (ALTER ROLE/DATABASE ... SET), by their
+ * versions; 0 when the role is gone or may no longer log in.  In a
+ * transaction.
  */
-static bool
-executor_claim(const char *owner, RunSqlClaim *claim, MemoryContext cxt)
+static uint64
+session_fingerprint(Oid dboid, Oid roleid)
 {
-	bool		found = false;
+	HeapTuple	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(roleid));
+	uint64		h;
+	Relation	rel;
+	SysScanDesc scan;
+
+	if (!HeapTupleIsValid(tup))
+		return 0;
+	if (!((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin)
+	{
+		ReleaseSysCache(tup);
+		return 0;
+	}
+	h = hash_combine64(1, (uint64) HeapTupleHeaderGetXmin(tup->t_data));
+	ReleaseSysCache(tup);
+
+	rel = table_open(DbRoleSettingRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_db_role_setting f = (Form_pg_db_role_setting) GETSTRUCT(tup);
+
+		if ((f->setdatabase == InvalidOid || f->setdatabase == dboid) &&
+			(f->setrole == InvalidOid || f->setrole == roleid))
+			h = hash_combine64(h,
+							   hash_combine64((uint64) HeapTupleHeaderGetXmin(tup->t_data),
+											  ((uint64) f->setdatabase << 32) | f->setrole));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return h;
+}
+
+typedef enum ClaimResult
+{
+	CLAIMED,
+	CLAIM_NONE,					/* no due run of this owner now */
+	CLAIM_LEAVE					/* the extension is gone or of another
+								 * version, or the session is stale */
+} ClaimResult;
+
+/*
+ * Claims the next run, in a transaction of its own (committed: the claim
+ * must be visible before the command runs, see the banner).  With
+ * fingerprint (after a wait for runs), the session is first checked to be
+ * what a new login of the owner would get (its settings, its login right),
+ * else the executor leaves and the dispatch starts a fresh one.
+ */
+static ClaimResult
+executor_claim(const char *owner, RunSqlClaim *claim, MemoryContext cxt,
+			   const uint64 *fingerprint)
+{
+	ClaimResult result = CLAIM_LEAVE;
 	char	   *version;
 
 	SetCurrentStatementStartTimestamp();
@@ -839,21 +953,67 @@ executor_claim(const char *owner, RunSqlClaim *claim, MemoryContext cxt)
 	(void) set_config_option("synchronous_commit", "off", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
 	version = priv_installed_version();
-	if (version != NULL && strcmp(version, PG_SCHED_VERSION) == 0)
+	if (version != NULL && strcmp(version, PG_SCHED_VERSION) == 0 &&
+		(fingerprint == NULL ||
+		 session_fingerprint(MyDatabaseId, GetSessionUserId()) == *fingerprint))
 	{
 		PrivState	ps;
 		MemoryContext old = MemoryContextSwitchTo(cxt);
 
 		(void) priv_enter(&ps);
-		found = run_store_claim_sql(owner, my_worker, claim);
+		result = run_store_claim_sql(owner, my_worker, claim) ?
+			CLAIMED : CLAIM_NONE;
 		priv_exit(&ps);
 		MemoryContextSwitchTo(old);
 	}
 	PopActiveSnapshot();
 	CommitTransactionCommand();
-	if (found)
+	if (result == CLAIMED)
 		slot_set_run(claim);
-	return found;
+	return result;
+}
+
+/*
+ * Waits for the next due run of this executor's owner: until the
+ * scheduler's dispatch sets the latch (it found runs due), at most a second
+ * at a time (then the caller looks for itself), and
+ * pg_sched.sql_executor_idle_timeout since idle_since in all.  False: leave
+ * now (the time is up, the slot is wanted elsewhere, a DROP DATABASE or
+ * the like waits for the database).
+ */
+static bool
+executor_wait(TimestampTz idle_since)
+{
+	for (;;)
+	{
+		long		left;
+		bool		leave;
+
+		SpinLockAcquire(&exec_shared->mutex);
+		leave = exec_shared->slots[my_slotno].leave;
+		SpinLockRelease(&exec_shared->mutex);
+		if (leave || worker_database_held(MyDatabaseId))
+			return false;
+		left = (long) (((int64) pg_sched_sql_executor_idle_timeout * USECS_PER_SEC -
+						(GetCurrentTimestamp() - idle_since)) / 1000);
+		if (left <= 0)
+			return false;
+		if (WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					  Min(left, 1000L), PG_WAIT_EXTENSION) & WL_LATCH_SET)
+		{
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+			return true;
+		}
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		/* a second without a wake-up: look for a due run anyway */
+		return true;
+	}
 }
 
 /*
@@ -1004,10 +1164,13 @@ pg_sched_executor_main(Datum main_arg)
 	Oid			dboid;
 	Oid			roleid;
 	char	   *owner;
+	uint64		fingerprint;
+	TimestampTz idle_since = 0;
 	MemoryContext run_cxt;
 
 	memcpy(&generation, MyBgworkerEntry->bgw_extra, sizeof(generation));
 	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 
 	if (!executor_attach(slotno, generation, &dboid, &roleid))
@@ -1023,6 +1186,7 @@ pg_sched_executor_main(Datum main_arg)
 	StartTransactionCommand();
 	owner = MemoryContextStrdup(TopMemoryContext,
 								GetUserNameFromId(roleid, false));
+	fingerprint = session_fingerprint(dboid, roleid);
 	CommitTransactionCommand();
 
 	run_cxt = AllocSetContextCreate(TopMemoryContext, "pg_sched executor run",
@@ -1030,14 +1194,27 @@ pg_sched_executor_main(Datum main_arg)
 	for (;;)
 	{
 		RunSqlClaim claim;
+		ClaimResult r;
 
 		CHECK_FOR_INTERRUPTS();
 		if (RecoveryInProgress())
 			break;
 		MemoryContextReset(run_cxt);
 		MemoryContextSwitchTo(run_cxt);
-		if (!executor_claim(owner, &claim, run_cxt))
+		r = executor_claim(owner, &claim, run_cxt,
+						   idle_since != 0 ? &fingerprint : NULL);
+		if (r == CLAIM_LEAVE)
 			break;
+		if (r == CLAIM_NONE)
+		{
+			/* stay for the next run a while, woken by the dispatch */
+			if (idle_since == 0)
+				idle_since = GetCurrentTimestamp();
+			if (!executor_wait(idle_since))
+				break;
+			continue;
+		}
+		idle_since = 0;
 		MemoryContextSwitchTo(run_cxt);
 		executor_run_one(&claim);
 		MemoryContextSwitchTo(run_cxt);
