@@ -100,6 +100,7 @@
 #include "utils/builtins.h"
 #include "common/hashfn.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -166,6 +167,8 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 static int	my_slotno = -1;
 static uint32 my_generation = 0;
 static char my_worker[96];
+/* The run's transaction commits without waiting for its WAL flush */
+static bool my_async_commit = false;
 
 /* In a scheduler: the handles of the workers it registered, by slot */
 static BackgroundWorkerHandle **handles = NULL;
@@ -1070,6 +1073,27 @@ run_command_of(const RunSqlClaim *claim, char **sql, bool *transaction)
 		*transaction = v->val.boolean;
 }
 
+/*
+ * Whether the runs' transactions may commit asynchronously: when the
+ * owner's session has synchronous_commit at its default (on, from the
+ * server's default or configuration file).  Set for the owner or the
+ * database (ALTER ROLE/DATABASE ... SET), or to another level anywhere, it
+ * is obeyed.  See "One run" in the banner for why exactly once holds.
+ */
+static bool
+async_commit_allowed(void)
+{
+	struct config_generic **vars = get_guc_variables();
+	int			n = GetNumConfigOptions();
+
+	if (synchronous_commit != SYNCHRONOUS_COMMIT_ON)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (strcmp(vars[i]->name, "synchronous_commit") == 0)
+			return vars[i]->source < PGC_S_GLOBAL;
+	return false;
+}
+
 static void
 executor_run_one(const RunSqlClaim *claim)
 {
@@ -1112,6 +1136,10 @@ executor_run_one(const RunSqlClaim *claim)
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, activity);
+	if (my_async_commit)
+		(void) set_config_option("synchronous_commit", "off", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
+								 false);
 	PG_TRY();
 	{
 		int			nestlevel = NewGUCNestLevel();
@@ -1187,6 +1215,7 @@ pg_sched_executor_main(Datum main_arg)
 	owner = MemoryContextStrdup(TopMemoryContext,
 								GetUserNameFromId(roleid, false));
 	fingerprint = session_fingerprint(dboid, roleid);
+	my_async_commit = async_commit_allowed();
 	CommitTransactionCommand();
 
 	run_cxt = AllocSetContextCreate(TopMemoryContext, "pg_sched executor run",
