@@ -10,10 +10,17 @@
  * so the command has the owner's privileges and the owner's settings
  * (ALTER ROLE ... SET, search_path included), exactly as a login of the
  * owner would, and no more.  It runs the due runs of that owner one after
- * another, oldest due first, and leaves when none is left.  Settings that
- * a command changes (SET, SET ROLE) are undone after it; other session
- * state (temporary tables, session advisory locks) lasts until the
- * executor leaves.
+ * another, oldest due first; when none is left it waits for the next one
+ * up to pg_sched.sql_executor_idle_timeout, woken through its latch by the
+ * dispatch (so a due run starts without a new process: the start of a
+ * worker costs more than a run), and then leaves.  A waiting executor
+ * leaves at once when its slot is wanted for another database or role, when
+ * a DROP DATABASE (or the like) holds its database, and when the role's
+ * pg_authid row or its pg_db_role_setting rows changed (checked before the
+ * first claim after a wait: the session must be what a new login of the
+ * owner would get).  Settings that a command changes (SET, SET ROLE) are
+ * undone after it; other session state (temporary tables, session advisory
+ * locks) lasts until the executor leaves.
  *
  * One run, transactional (the default):
  *
@@ -32,6 +39,19 @@
  *					are one commit.  If the claim is no longer ours (the run
  *					was terminated, timed out, or retried meanwhile) the
  *					transaction rolls back, command included.
+ *
+ * That commit does not wait for its WAL flush (synchronous_commit off for
+ * the transaction) unless the owner's session has synchronous_commit set
+ * for the role or the database, or to a level other than on: the wait was
+ * most of an executor's time (bench/README.md).  Exactly once still holds,
+ * because the WAL is one sequence: a crash either keeps the commit (the
+ * command and the close) or loses both, and a lost close leaves the claim
+ * (earlier in the WAL, or lost too: then the run is simply pending) running
+ * under an executor that no longer exists, to be given back and run again.
+ * What the owner gives up: other sessions may see a command's effects for
+ * a moment (wal_writer_delay) before they are durable; if a crash then
+ * loses them, the run runs again with the same $1, as it does after any
+ * crash before its commit.
  *
  * Why the claim commits first, rather than in the command's transaction:
  * while the command runs, the run is visibly running (describe, overlap,
@@ -679,7 +699,8 @@ sql_close(const RunSqlClaim *claim, const char *worker, bool ok,
 		outcome.error = error;
 		outcome.error_type = error_type;
 	}
-	run_close(&claim->run_id, &outcome);
+	/* the schedule is held and the claim checked: the rest of run_close() */
+	run_close_held(&claim->run_id, sl, &outcome);
 	if (sl != NULL)
 		schedule_lock_free(sl);
 	return true;
