@@ -12,6 +12,11 @@
 # run is a plain loop of the same command, one transaction each, in a
 # procedure.  The CPU is shared with whatever else runs on the machine:
 # compare the ratios of one run, not figures across runs.
+#
+# SQL_BENCH_PROFILE=1 adds, for each pg_sched fire: the statements by total
+# time (pg_stat_statements, track = all), the wait events of the executors
+# sampled every few milliseconds from pg_stat_activity (on CPU shows as
+# "-"), and each executor's share of the runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -19,6 +24,10 @@ require_root
 
 n=${1:-1000}
 executors=${SQL_EXECUTORS:-8}
+profile=${SQL_BENCH_PROFILE:-}
+preload='pg_sched,pg_cron'
+extra_conf=
+[ -z "$profile" ] || { preload="$preload,pg_stat_statements"; extra_conf="pg_stat_statements.track = all"; }
 work=$(mktemp -d /tmp/pg_sched_sqlbench.XXXXXX)
 chown postgres: "$work"
 data=$work/data
@@ -41,7 +50,8 @@ fi
 
 as_postgres "$PG_BIN/initdb" -D "$data" --no-locale -E UTF8 >/dev/null
 cat >>"$data/postgresql.conf" <<EOF
-shared_preload_libraries = 'pg_sched,pg_cron'
+shared_preload_libraries = '$preload'
+$extra_conf
 listen_addresses = ''
 unix_socket_directories = '$sock'
 max_connections = 300
@@ -73,15 +83,46 @@ run_pg_sched()
 {
 	local label=$1 command=$2 minute
 	wait_for_room
-	minute=$(psql_ -c "SELECT date_trunc('minute', now()) + interval '1 minute'")
+	# the first minute that leaves time to create the schedules (about 4 ms
+	# each on a busy machine); their start_at is that minute, so that all of
+	# them fire first at it however long the creation takes
+	minute=$(psql_ -c "SELECT date_trunc('minute', now() + interval '10 s' + $n * interval '4 ms') + interval '1 minute'")
 	psql_ -c "SELECT count(sched.create_schedule('b' || i, jsonb_build_object(
-	            'spec', '{\"cron_expressions\": [\"* * * * *\"]}'::jsonb,
+	            'spec', jsonb_build_object('cron_expressions', jsonb_build_array('* * * * *'),
+	                                       'start_at', '$minute'::timestamptz),
 	            'action', jsonb_build_object('sql', \$c\$$command\$c\$, 'id', 'b' || i))))
 	          FROM generate_series(1, $n) i" >/dev/null
+	if [ "$(psql_ -c "SELECT now() >= '$minute'")" = t ]; then
+		echo "pg_sched $label: creating $n schedules took past $minute; not measured" >&2
+		return 1
+	fi
+	if [ -n "$profile" ]; then
+		psql_ -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset();
+		          CREATE TABLE IF NOT EXISTS bench_waits (wt text, we text); TRUNCATE bench_waits" >/dev/null
+		# each sample in a transaction of its own: pg_stat_activity is a snapshot per transaction
+		(sleep "$(psql_ -c "SELECT greatest(extract(epoch FROM '$minute'::timestamptz - clock_timestamp()), 0)")"
+		 for _ in $(seq 1 20); do
+			psql_ -c "DO \$\$ BEGIN FOR i IN 1..50 LOOP PERFORM pg_stat_clear_snapshot();
+			          INSERT INTO bench_waits SELECT coalesce(wait_event_type, '-'), coalesce(wait_event, '-')
+			            FROM pg_stat_activity WHERE backend_type = 'pg_sched executor' AND state = 'active';
+			          PERFORM pg_sleep(0.002); END LOOP; END \$\$" >/dev/null 2>&1 || true
+		 done) &
+	fi
 	until [ "$(psql_ -c "SELECT count(*) FROM sched.executions
 	                      WHERE nominal_time = '$minute' AND status = 'completed'")" -ge "$n" ]; do
 		sleep 1
 	done
+	if [ -n "$profile" ]; then
+		wait
+		psql_ -F ' | ' -c "SELECT calls, round(total_exec_time::numeric, 1) AS ms,
+		                          left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+		                     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15"
+		psql_ -F ' | ' -c "SELECT 'executor waits', wt, we, count(*) FROM bench_waits GROUP BY wt, we ORDER BY 4 DESC LIMIT 8"
+		psql_ -F ' | ' -c "SELECT worker, count(*) AS runs,
+		                          round(extract(epoch FROM min(started_at) - '$minute') * 1000) AS first_start_ms,
+		                          round(extract(epoch FROM max(closed_at) - '$minute') * 1000) AS last_close_ms
+		                     FROM sched.executions WHERE nominal_time = '$minute' GROUP BY worker ORDER BY worker"
+	fi
 	psql_ -c "SELECT sched.pause(schedule_id) FROM sched.schedules" >/dev/null
 	psql_ -F ' ' -c "
 	  WITH r AS (SELECT extract(epoch FROM started_at - nominal_time) * 1000 AS l, closed_at

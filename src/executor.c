@@ -10,10 +10,17 @@
  * so the command has the owner's privileges and the owner's settings
  * (ALTER ROLE ... SET, search_path included), exactly as a login of the
  * owner would, and no more.  It runs the due runs of that owner one after
- * another, oldest due first, and leaves when none is left.  Settings that
- * a command changes (SET, SET ROLE) are undone after it; other session
- * state (temporary tables, session advisory locks) lasts until the
- * executor leaves.
+ * another, oldest due first; when none is left it waits for the next one
+ * up to pg_sched.sql_executor_idle_timeout, woken through its latch by the
+ * dispatch (so a due run starts without a new process: the start of a
+ * worker costs more than a run), and then leaves.  A waiting executor
+ * leaves at once when its slot is wanted for another database or role, when
+ * a DROP DATABASE (or the like) holds its database, and when the role's
+ * pg_authid row or its pg_db_role_setting rows changed (checked before the
+ * first claim after a wait: the session must be what a new login of the
+ * owner would get).  Settings that a command changes (SET, SET ROLE) are
+ * undone after it; other session state (temporary tables, session advisory
+ * locks) lasts until the executor leaves.
  *
  * One run, transactional (the default):
  *
@@ -32,6 +39,19 @@
  *					are one commit.  If the claim is no longer ours (the run
  *					was terminated, timed out, or retried meanwhile) the
  *					transaction rolls back, command included.
+ *
+ * That commit does not wait for its WAL flush (synchronous_commit off for
+ * the transaction) unless the owner's session has synchronous_commit set
+ * for the role or the database, or to a level other than on: the wait was
+ * most of an executor's time (bench/README.md).  Exactly once still holds,
+ * because the WAL is one sequence: a crash either keeps the commit (the
+ * command and the close) or loses both, and a lost close leaves the claim
+ * (earlier in the WAL, or lost too: then the run is simply pending) running
+ * under an executor that no longer exists, to be given back and run again.
+ * What the owner gives up: other sessions may see a command's effects for
+ * a moment (wal_writer_delay) before they are durable; if a crash then
+ * loses them, the run runs again with the same $1, as it does after any
+ * crash before its commit.
  *
  * Why the claim commits first, rather than in the command's transaction:
  * while the command runs, the run is visibly running (describe, overlap,
@@ -78,13 +98,17 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_db_role_setting.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
@@ -94,7 +118,9 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "common/hashfn.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -108,6 +134,7 @@
 #include "run_store.h"
 #include "schedule_process.h"
 #include "schedule_json.h"
+#include "worker.h"
 
 /* A reserved slot whose worker has not attached after this is freed. */
 #define STALE_STARTING_SECS		60
@@ -132,6 +159,9 @@ typedef struct ExecutorSlot
 	TimestampTz started_at;
 	bool		has_run;
 	bool		closing;		/* the run's close has begun: no stop */
+	bool		leave;			/* asked to leave once idle: its slot is
+								 * wanted by another database or role */
+	Latch	   *latch;			/* the executor's, once RUNNING */
 	pg_uuid_t	run_id;
 	char		schedule_id[NAMEDATALEN];
 	TimestampTz run_started_at;
@@ -147,6 +177,7 @@ typedef struct ExecutorShared
 } ExecutorShared;
 
 int			pg_sched_max_sql_executors = 4;
+int			pg_sched_sql_executor_idle_timeout = 60;
 
 static ExecutorShared *exec_shared = NULL;
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -156,6 +187,8 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 static int	my_slotno = -1;
 static uint32 my_generation = 0;
 static char my_worker[96];
+/* The run's transaction commits without waiting for its WAL flush */
+static bool my_async_commit = false;
 
 /* In a scheduler: the handles of the workers it registered, by slot */
 static BackgroundWorkerHandle **handles = NULL;
@@ -497,6 +530,8 @@ reserve_slot(Oid roleid, uint32 *generation)
 		slot->roleid = roleid;
 		slot->pid = 0;
 		slot->has_run = false;
+		slot->leave = false;
+		slot->latch = NULL;
 		slot->reserved_at = GetCurrentTimestamp();
 		slot->started_at = 0;
 		slot->run_started_at = 0;
@@ -517,11 +552,17 @@ free_slot(int slotno, uint32 generation)
 	SpinLockRelease(&exec_shared->mutex);
 }
 
-/* Executors of (this database, roleid) that will claim a run soon. */
+/*
+ * Executors of (this database, roleid) that will claim a run soon: those
+ * starting, and those waiting for one (pg_sched.sql_executor_idle_timeout),
+ * which are woken here, so that a due run starts without a new process.
+ */
 static int
 idle_executors(Oid roleid)
 {
 	int			n = 0;
+	int			nlatches = 0;
+	Latch	  **latches = palloc(sizeof(Latch *) * Max(exec_shared->nslots, 1));
 
 	SpinLockAcquire(&exec_shared->mutex);
 	for (int i = 0; i < exec_shared->nslots; i++)
@@ -529,11 +570,49 @@ idle_executors(Oid roleid)
 		ExecutorSlot *slot = &exec_shared->slots[i];
 
 		if (slot->state != EXEC_FREE && slot->dboid == MyDatabaseId &&
-			slot->roleid == roleid && !slot->has_run)
+			slot->roleid == roleid && !slot->has_run && !slot->leave)
+		{
 			n++;
+			if (slot->state == EXEC_RUNNING && slot->latch != NULL)
+				latches[nlatches++] = slot->latch;
+		}
 	}
 	SpinLockRelease(&exec_shared->mutex);
+	/* not under the spinlock: SetLatch may make a system call */
+	for (int i = 0; i < nlatches; i++)
+		SetLatch(latches[i]);
+	pfree(latches);
 	return n;
+}
+
+/*
+ * No slot is free for roleid's runs here: asks up to n executors that wait
+ * for runs of another database or role to leave, so that the next dispatch
+ * finds their slots free.  Executors busy with a run are left alone.
+ */
+static void
+ask_idle_to_leave(Oid roleid, int64 n)
+{
+	int			nlatches = 0;
+	Latch	  **latches = palloc(sizeof(Latch *) * Max(exec_shared->nslots, 1));
+
+	SpinLockAcquire(&exec_shared->mutex);
+	for (int i = 0; i < exec_shared->nslots && nlatches < n; i++)
+	{
+		ExecutorSlot *slot = &exec_shared->slots[i];
+
+		if (slot->state == EXEC_RUNNING && !slot->has_run && !slot->leave &&
+			slot->latch != NULL &&
+			(slot->dboid != MyDatabaseId || slot->roleid != roleid))
+		{
+			slot->leave = true;
+			latches[nlatches++] = slot->latch;
+		}
+	}
+	SpinLockRelease(&exec_shared->mutex);
+	for (int i = 0; i < nlatches; i++)
+		SetLatch(latches[i]);
+	pfree(latches);
 }
 
 static bool
@@ -620,7 +699,8 @@ sql_close(const RunSqlClaim *claim, const char *worker, bool ok,
 		outcome.error = error;
 		outcome.error_type = error_type;
 	}
-	run_close(&claim->run_id, &outcome);
+	/* the schedule is held and the claim checked: the rest of run_close() */
+	run_close_held(&claim->run_id, sl, &outcome);
 	if (sl != NULL)
 		schedule_lock_free(sl);
 	return true;
@@ -718,7 +798,10 @@ executor_dispatch(void)
 		for (; need > 0; need--)
 		{
 			if (!start_executor(roleid))
+			{
+				ask_idle_to_leave(roleid, need);
 				break;
+			}
 			started++;
 		}
 		waits += Max(need, 0);
@@ -742,6 +825,7 @@ executor_detach(int code, Datum arg)
 	{
 		exec_shared->slots[my_slotno].state = EXEC_FREE;
 		exec_shared->slots[my_slotno].has_run = false;
+		exec_shared->slots[my_slotno].latch = NULL;
 	}
 	SpinLockRelease(&exec_shared->mutex);
 }
@@ -760,6 +844,7 @@ executor_attach(int slotno, uint32 generation, Oid *dboid, Oid *roleid)
 	{
 		slot->state = EXEC_RUNNING;
 		slot->pid = MyProcPid;
+		slot->latch = MyLatch;
 		slot->started_at = GetCurrentTimestamp();
 		*dboid = slot->dboid;
 		*roleid = slot->roleid;
@@ -816,14 +901,67 @@ slot_set_run(const RunSqlClaim *run)
 }
 
 /*
- * Claims the next run, in a transaction of its own (committed: the claim
- * must be visible before the command runs, see the banner).  False: no
- * due run of this owner, or the extension is not there in this version.
+ * What the session of an executor was set up from, as it stands now: the
+ * role's pg_authid row (login, superuser, its name) and the rows of
+ * pg_db_role_setting that apply (ALTER ROLE/DATABASE ... SET), by their
+ * versions; 0 when the role is gone or may no longer log in.  In a
+ * transaction.
  */
-static bool
-executor_claim(const char *owner, RunSqlClaim *claim, MemoryContext cxt)
+static uint64
+session_fingerprint(Oid dboid, Oid roleid)
 {
-	bool		found = false;
+	HeapTuple	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(roleid));
+	uint64		h;
+	Relation	rel;
+	SysScanDesc scan;
+
+	if (!HeapTupleIsValid(tup))
+		return 0;
+	if (!((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin)
+	{
+		ReleaseSysCache(tup);
+		return 0;
+	}
+	h = hash_combine64(1, (uint64) HeapTupleHeaderGetXmin(tup->t_data));
+	ReleaseSysCache(tup);
+
+	rel = table_open(DbRoleSettingRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_db_role_setting f = (Form_pg_db_role_setting) GETSTRUCT(tup);
+
+		if ((f->setdatabase == InvalidOid || f->setdatabase == dboid) &&
+			(f->setrole == InvalidOid || f->setrole == roleid))
+			h = hash_combine64(h,
+							   hash_combine64((uint64) HeapTupleHeaderGetXmin(tup->t_data),
+											  ((uint64) f->setdatabase << 32) | f->setrole));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return h;
+}
+
+typedef enum ClaimResult
+{
+	CLAIMED,
+	CLAIM_NONE,					/* no due run of this owner now */
+	CLAIM_LEAVE					/* the extension is gone or of another
+								 * version, or the session is stale */
+} ClaimResult;
+
+/*
+ * Claims the next run, in a transaction of its own (committed: the claim
+ * must be visible before the command runs, see the banner).  With
+ * fingerprint (after a wait for runs), the session is first checked to be
+ * what a new login of the owner would get (its settings, its login right),
+ * else the executor leaves and the dispatch starts a fresh one.
+ */
+static ClaimResult
+executor_claim(const char *owner, RunSqlClaim *claim, MemoryContext cxt,
+			   const uint64 *fingerprint)
+{
+	ClaimResult result = CLAIM_LEAVE;
 	char	   *version;
 
 	SetCurrentStatementStartTimestamp();
@@ -839,21 +977,67 @@ executor_claim(const char *owner, RunSqlClaim *claim, MemoryContext cxt)
 	(void) set_config_option("synchronous_commit", "off", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
 	version = priv_installed_version();
-	if (version != NULL && strcmp(version, PG_SCHED_VERSION) == 0)
+	if (version != NULL && strcmp(version, PG_SCHED_VERSION) == 0 &&
+		(fingerprint == NULL ||
+		 session_fingerprint(MyDatabaseId, GetSessionUserId()) == *fingerprint))
 	{
 		PrivState	ps;
 		MemoryContext old = MemoryContextSwitchTo(cxt);
 
 		(void) priv_enter(&ps);
-		found = run_store_claim_sql(owner, my_worker, claim);
+		result = run_store_claim_sql(owner, my_worker, claim) ?
+			CLAIMED : CLAIM_NONE;
 		priv_exit(&ps);
 		MemoryContextSwitchTo(old);
 	}
 	PopActiveSnapshot();
 	CommitTransactionCommand();
-	if (found)
+	if (result == CLAIMED)
 		slot_set_run(claim);
-	return found;
+	return result;
+}
+
+/*
+ * Waits for the next due run of this executor's owner: until the
+ * scheduler's dispatch sets the latch (it found runs due), at most a second
+ * at a time (then the caller looks for itself), and
+ * pg_sched.sql_executor_idle_timeout since idle_since in all.  False: leave
+ * now (the time is up, the slot is wanted elsewhere, a DROP DATABASE or
+ * the like waits for the database).
+ */
+static bool
+executor_wait(TimestampTz idle_since)
+{
+	for (;;)
+	{
+		long		left;
+		bool		leave;
+
+		SpinLockAcquire(&exec_shared->mutex);
+		leave = exec_shared->slots[my_slotno].leave;
+		SpinLockRelease(&exec_shared->mutex);
+		if (leave || worker_database_held(MyDatabaseId))
+			return false;
+		left = (long) (((int64) pg_sched_sql_executor_idle_timeout * USECS_PER_SEC -
+						(GetCurrentTimestamp() - idle_since)) / 1000);
+		if (left <= 0)
+			return false;
+		if (WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					  Min(left, 1000L), PG_WAIT_EXTENSION) & WL_LATCH_SET)
+		{
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+			return true;
+		}
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		/* a second without a wake-up: look for a due run anyway */
+		return true;
+	}
 }
 
 /*
@@ -910,6 +1094,27 @@ run_command_of(const RunSqlClaim *claim, char **sql, bool *transaction)
 		*transaction = v->val.boolean;
 }
 
+/*
+ * Whether the runs' transactions may commit asynchronously: when the
+ * owner's session has synchronous_commit at its default (on, from the
+ * server's default or configuration file).  Set for the owner or the
+ * database (ALTER ROLE/DATABASE ... SET), or to another level anywhere, it
+ * is obeyed.  See "One run" in the banner for why exactly once holds.
+ */
+static bool
+async_commit_allowed(void)
+{
+	struct config_generic **vars = get_guc_variables();
+	int			n = GetNumConfigOptions();
+
+	if (synchronous_commit != SYNCHRONOUS_COMMIT_ON)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (strcmp(vars[i]->name, "synchronous_commit") == 0)
+			return vars[i]->source < PGC_S_GLOBAL;
+	return false;
+}
+
 static void
 executor_run_one(const RunSqlClaim *claim)
 {
@@ -952,6 +1157,10 @@ executor_run_one(const RunSqlClaim *claim)
 	StartTransactionCommand();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, activity);
+	if (my_async_commit)
+		(void) set_config_option("synchronous_commit", "off", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
+								 false);
 	PG_TRY();
 	{
 		int			nestlevel = NewGUCNestLevel();
@@ -1004,10 +1213,13 @@ pg_sched_executor_main(Datum main_arg)
 	Oid			dboid;
 	Oid			roleid;
 	char	   *owner;
+	uint64		fingerprint;
+	TimestampTz idle_since = 0;
 	MemoryContext run_cxt;
 
 	memcpy(&generation, MyBgworkerEntry->bgw_extra, sizeof(generation));
 	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 
 	if (!executor_attach(slotno, generation, &dboid, &roleid))
@@ -1023,6 +1235,8 @@ pg_sched_executor_main(Datum main_arg)
 	StartTransactionCommand();
 	owner = MemoryContextStrdup(TopMemoryContext,
 								GetUserNameFromId(roleid, false));
+	fingerprint = session_fingerprint(dboid, roleid);
+	my_async_commit = async_commit_allowed();
 	CommitTransactionCommand();
 
 	run_cxt = AllocSetContextCreate(TopMemoryContext, "pg_sched executor run",
@@ -1030,14 +1244,27 @@ pg_sched_executor_main(Datum main_arg)
 	for (;;)
 	{
 		RunSqlClaim claim;
+		ClaimResult r;
 
 		CHECK_FOR_INTERRUPTS();
 		if (RecoveryInProgress())
 			break;
 		MemoryContextReset(run_cxt);
 		MemoryContextSwitchTo(run_cxt);
-		if (!executor_claim(owner, &claim, run_cxt))
+		r = executor_claim(owner, &claim, run_cxt,
+						   idle_since != 0 ? &fingerprint : NULL);
+		if (r == CLAIM_LEAVE)
 			break;
+		if (r == CLAIM_NONE)
+		{
+			/* stay for the next run a while, woken by the dispatch */
+			if (idle_since == 0)
+				idle_since = GetCurrentTimestamp();
+			if (!executor_wait(idle_since))
+				break;
+			continue;
+		}
+		idle_since = 0;
 		MemoryContextSwitchTo(run_cxt);
 		executor_run_one(&claim);
 		MemoryContextSwitchTo(run_cxt);

@@ -23,6 +23,7 @@
 
 /* GUC (pg_sched.c) */
 extern int	pg_sched_max_sql_executors;
+extern int	pg_sched_sql_executor_idle_timeout;	/* seconds */
 
 /* Set-up, from _PG_init when preloaded */
 extern void executor_shmem_init(void);

@@ -99,6 +99,16 @@ _PG_init(void)
 							process_shared_preload_libraries_in_progress ?
 							PGC_POSTMASTER : PGC_INTERNAL, 0,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_sched.sql_executor_idle_timeout",
+							"How long an SQL executor with nothing to run waits for the next due run before it leaves.",
+							"A waiting executor is woken by its scheduler when runs of its database and role "
+							"are due, so they start without a new process; it gives its slot up at once when "
+							"runs of another database or role find no free one, and leaves for DROP DATABASE. "
+							"0: executors leave after their last run.",
+							&pg_sched_sql_executor_idle_timeout,
+							60, 0, 3600,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pg_sched");
 
 	if (!process_shared_preload_libraries_in_progress)

@@ -301,6 +301,20 @@ run_close(const pg_uuid_t *run_id, RunOutcome *outcome)
 		schedule_lock_free(sl);
 }
 
+/*
+ * run_close() for a caller that already holds the run's schedule (sl, from
+ * schedule_lock(); NULL for a run without one) and needs no privilege
+ * check: steps 2 to 5 only (the SQL-actions executor, which has locked the
+ * schedule and re-checked its claim itself).
+ */
+void
+run_close_held(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *outcome)
+{
+	Assert(!OidIsValid(outcome->caller));
+	outcome->status = NULL;
+	close_locked(run_id, sl, outcome);
+}
+
 /* ---- batches ---- */
 
 typedef struct ManyItem

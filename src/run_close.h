@@ -80,6 +80,15 @@ typedef struct RunOutcome
 extern void run_close(const pg_uuid_t *run_id, RunOutcome *outcome);
 
 /*
+ * run_close() for a caller that holds the run's schedule already (sl from
+ * schedule_lock(), NULL for a run without a schedule; caller InvalidOid):
+ * the same close without the look-up and the second lock of the schedule.
+ */
+struct ScheduleLock;
+extern void run_close_held(const pg_uuid_t *run_id, struct ScheduleLock *sl,
+						   RunOutcome *outcome);
+
+/*
  * Many runs at once, as run_close() one by one: each outcome's own errors
  * are caught (a subtransaction per item only when the batch as a whole
  * fails) and returned in errors[i] (NULL: closed); the schedules of the

@@ -71,4 +71,19 @@ SELECT count(*) FROM sched.schedules WHERE schedule_id IN ('s', 'e');
 -- the view of runs for pg_cron users exists and is empty
 SELECT count(*) FROM sched.sql_run_details;
 SELECT max_executors >= 0 FROM sched.sql_executor_status();
+
+-- the features that decide when and how often an SQL action runs are those
+-- of every action: limited actions cut the next times, jitter moves them
+-- (deterministically), the timeouts and the retry policy stay on the action
+SELECT sched.create_schedule('lim', '{
+  "spec": {"intervals": [{"every": "1h"}], "start_at": "2090-01-01T00:00:00Z", "jitter": "30m"},
+  "action": {"sql": "INSERT INTO t VALUES ($1)", "id": "lim", "execution_timeout": "10 minutes",
+             "run_timeout": "1 minute", "retry_policy": {"maximum_attempts": 3}},
+  "state": {"limited_actions": true, "remaining_actions": 2}}');
+SELECT jsonb_pretty(sched.describe('lim') -> 'schedule' -> 'action');
+SELECT sched.describe('lim') -> 'schedule' -> 'state';
+SELECT t, t <> date_trunc('hour', t) AS jittered
+  FROM jsonb_array_elements_text(sched.describe('lim') -> 'info' -> 'next_action_times') t0(t0),
+       LATERAL (SELECT t0::timestamptz AS t) x;
+SELECT sched.delete('lim');
 SELECT sched.delete('s');

@@ -2,8 +2,11 @@
 # schedules (default 10) run every second under allow_all, each command
 # writing its schedule and nominal time to a table and then sleeping 0.2 s,
 # while each of SQL_CRASH_ROUNDS rounds (default 2) crashes the server
-# three ways: kill -9 of an executor in the middle of its statement, kill -9
-# of the scheduler, an immediate shutdown.  Afterwards, with the schedules
+# four ways: kill -9 of an executor in the middle of its statement, kill -9
+# of the scheduler, an immediate shutdown, and kill -9 of an executor just
+# after runs closed (a run's transaction commits without waiting for its
+# WAL flush, so the crash restart may lose the last closes together with
+# their commands' rows; those runs must run again).  Afterwards, with the schedules
 # paused and every run closed: every nominal time from a schedule's first
 # run to its last has exactly one run, completed, and exactly one row
 # written by its command (none lost, none applied twice), and runs cut
@@ -95,6 +98,17 @@ for my $round (1 .. $rounds)
 	$offset = -s $node->logfile;
 	$node->start;
 	wait_recovered("round $round, immediate shutdown", $offset);
+
+	# (d) an executor, as soon as another run has closed (within a poll)
+	$pid = pid_of(q{backend_type = 'pg_sched executor'});
+	my $done = sql(q{SELECT count(*) FROM sched.executions WHERE status = 'completed'});
+	ok( $node->poll_query_until(
+			'postgres',
+			"SELECT count(*) > $done FROM sched.executions WHERE status = 'completed'"),
+		"round $round: a run has just closed");
+	$offset = -s $node->logfile;
+	kill 'KILL', $pid;
+	wait_recovered("round $round, kill -9 after a close", $offset);
 }
 
 sql(q{SELECT sched.pause(schedule_id) FROM sched.schedules});
