@@ -826,7 +826,7 @@ proc_catch_up(Proc *pc)
 		if (!dispatch_buffer_accepts(row->policy.overlap, pc->held))
 			proc_pass(pc);
 		proc_append(pc, late_nominal, late_actual, row->policy.overlap,
-					DISPATCH_SCHEDULED);
+					DISPATCH_SCHEDULED, 0);
 	}
 	if (stopped)
 		pc->opts->catchup_left = true;
