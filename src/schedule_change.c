@@ -47,6 +47,7 @@ schedule_lock_row(const char *id, Oid caller, ScheduleLockedRow *out)
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
 	bool		isnull;
+	char	   *owner;
 
 	values[0] = CStringGetTextDatum(id);
 	spi_run_sql(&plan_lock_row,
@@ -62,11 +63,17 @@ schedule_lock_row(const char *id, Oid caller, ScheduleLockedRow *out)
 		schedule_not_found(id);
 	out->token = DatumGetInt64(column(SPI_tuptable, 0, 1, &isnull));
 	out->paused = DatumGetBool(column(SPI_tuptable, 0, 2, &isnull));
-	out->spec = DatumGetJsonbP(column(SPI_tuptable, 0, 3, &isnull));
 	schedule_policy_from_jsonb(DatumGetJsonbP(column(SPI_tuptable, 0, 4,
 													 &isnull)),
 							   "schedule.policy", &out->policy);
-	out->owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
+	/* spec and owner outlive SPI_finish (audit_record takes the owner) */
+	out->spec = (Jsonb *) DatumGetPointer(SPI_datumTransfer(column(SPI_tuptable,
+																   0, 3,
+																   &isnull),
+															false, -1));
+	owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
+	out->owner = SPI_palloc(strlen(owner) + 1);
+	strcpy(out->owner, owner);
 }
 
 static SpiQuery plan_check_lock;

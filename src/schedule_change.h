@@ -31,7 +31,10 @@ typedef struct ScheduleLockedRow
 	char	   *owner;
 } ScheduleLockedRow;
 
-/* Locks the schedule's row and reads it (connected to SPI). */
+/*
+ * Locks the schedule's row and reads it (connected to SPI); spec and owner
+ * are copied to the caller's memory, so they outlive SPI_finish.
+ */
 extern void schedule_lock_row(const char *id, Oid caller,
 							  ScheduleLockedRow *out);
 
