@@ -75,7 +75,7 @@ VALUES ('aud-1', 'create', 'x', 'x', 'x');
 DELETE FROM sched.audit_log;
 RESET SESSION AUTHORIZATION;
 
--- the retention setting (the scheduler applies it: test/t/025_schedule_ids_failure.pl)
+-- the retention setting (the scheduler applies it: test/t/027_schedule_ids_failure.pl)
 SHOW pg_sched.audit_retention;
 
 DROP FUNCTION public.regress_sched_audit_rows();
