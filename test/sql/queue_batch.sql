@@ -113,6 +113,26 @@ SELECT status, sqlstate, pg_temp.mask(message) AS message
 SELECT pg_temp.try($$SELECT * FROM sched.fail_runs(ARRAY[NULL::uuid], NULL)$$);
 SELECT pg_temp.try($$SELECT * FROM sched.fail_runs(ARRAY[NULL::uuid], ARRAY['a', 'b'])$$);
 SELECT pg_temp.try($$SELECT * FROM sched.fail_runs(ARRAY[NULL::uuid], ARRAY['a'], ARRAY[true, false])$$);
+-- error types, one per run, as sched.fail's error_type: a type the policy
+-- lists as non-retryable makes the failure final, another one is retried;
+-- the type is kept on the run either way
+SELECT pg_temp.start('etype', 4, 'qb-q9',
+       '{"retry_policy": {"initial_interval": "1 hour", "maximum_attempts": 3,
+                          "non_retryable_error_types": ["Fatal"]}}');
+SELECT count(*) AS claimed FROM sched.poll('qb-q9', 'w1', 10, '1 hour');
+SELECT n, status, sqlstate, pg_temp.mask(message) AS message
+  FROM sched.fail_runs(ARRAY[pg_temp.run('qb-etype-1'),     -- listed: final
+                             pg_temp.run('qb-etype-2'),     -- not listed: retried
+                             pg_temp.run('qb-etype-3')],    -- too long: refused
+                       ARRAY['no disk', 'timeout', 'x'],
+                       NULL,
+                       ARRAY['Fatal', 'Transient', repeat('T', 1001)])
+  WITH ORDINALITY AS r(run_id, status, sqlstate, message, n);
+-- the same through sched.fail, for comparison
+SELECT sched.fail(pg_temp.run('qb-etype-4'), 'no disk', false, 'Fatal');
+SELECT pg_temp.mask(workflow_id) AS workflow_id, status, error, error_type, retries
+  FROM sched.executions WHERE task_queue = 'qb-q9' ORDER BY workflow_id;
+SELECT pg_temp.try($$SELECT * FROM sched.fail_runs(ARRAY[NULL::uuid], ARRAY['a'], NULL, ARRAY['A', 'B'])$$);
 
 -- ---- schedule reactions ----
 -- buffer_all: the buffered start follows at once when a batch closes the

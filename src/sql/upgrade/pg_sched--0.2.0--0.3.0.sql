@@ -574,3 +574,20 @@ $import$;
 
 COMMENT ON FUNCTION sched.import_pg_cron(boolean) IS
 'Imports every job of pg_cron''s cron.job as a schedule with an SQL action in the job''s database (others through dblink), owned by the job''s user, paused if inactive, and deactivates the imported jobs (deactivate => false keeps them); one row per job says what was imported and why not';
+
+/* ---- issue 12: queue speed (branch queue) ---- */
+
+-- sched.fail_runs takes an error type per run, as sched.fail takes one
+DROP FUNCTION sched.fail_runs(uuid[], text[], boolean[]);
+
+CREATE FUNCTION sched.fail_runs(run_ids uuid[], errors text[],
+								non_retryable boolean[] DEFAULT NULL,
+								error_types text[] DEFAULT NULL)
+RETURNS TABLE (run_id uuid, status text, sqlstate text, message text)
+AS 'MODULE_PATHNAME', 'sched_fail_runs'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.fail_runs(uuid[], text[], boolean[], text[]) IS
+'sched.fail for many runs in one call (one error, and optionally one non_retryable flag and one error_type, per run): one row per run id, in input order; status is scheduled when a retry was scheduled, failed when the run closed, NULL with the SQLSTATE and message when refused';
+
+/* ---- end of issue 12: queue speed (branch queue) ---- */
