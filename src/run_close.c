@@ -113,14 +113,38 @@ chain_continue(const RunRow *run, const char *status, Jsonb *result)
 }
 
 /*
+ * A batch's closes, kept for the reaction of their schedules, which comes
+ * once per schedule after all of the batch's runs closed
+ * (schedule_runs_closed): closed[k] is item k's, if has[k].
+ */
+typedef struct Deferred
+{
+	ScheduleClosedRun *closed;
+	bool	   *has;
+	int			current;		/* the item being closed */
+} Deferred;
+
+/*
  * Steps 4 and 5 of the banner.  message is the error or reason, result the
- * completion result.
+ * completion result.  With d, the schedule's reaction is left to the
+ * batch.
  */
 static void
 after_close(const RunRow *run, ScheduleLock *sl, const char *status,
-			const char *message, Jsonb *result, bool continue_chain)
+			const char *message, Jsonb *result, bool continue_chain,
+			Deferred *d)
 {
-	if (sl != NULL)
+	if (sl != NULL && d != NULL)
+	{
+		ScheduleClosedRun *c = &d->closed[d->current];
+
+		c->workflow_id = pstrdup(run->workflow_id);
+		c->status = status;
+		c->message = message;
+		c->result = result;
+		d->has[d->current] = true;
+	}
+	else if (sl != NULL)
 		schedule_run_closed(sl, run->workflow_id, status, message, result);
 	if (continue_chain)
 		chain_continue(run, status, result);
@@ -146,7 +170,8 @@ timeout_message(const char *kind, const Interval *timeout)
  * locked and read, checked against the outcome, and closed or retried.
  */
 static void
-close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o)
+close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o,
+			 Deferred *d)
 {
 	RunRow		run;
 	const char *status = outcome_status[o->kind];
@@ -189,7 +214,7 @@ close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o)
 			run_store_time_out(run_id, o->error ? o->error : "timed out",
 							   error_type);
 			o->status = status;
-			after_close(&run, sl, status, o->error, NULL, true);
+			after_close(&run, sl, status, o->error, NULL, true, d);
 			return;
 		}
 	}
@@ -199,7 +224,7 @@ close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o)
 		if (!run_store_terminate(run_id, o->error))
 			elog(ERROR, "a locked open run was not found");
 		o->status = status;
-		after_close(&run, sl, status, o->error, NULL, false);
+		after_close(&run, sl, status, o->error, NULL, false, d);
 		return;
 	}
 
@@ -209,7 +234,7 @@ close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o)
 	after_close(&run, sl, status,
 				o->kind == RUN_FAILED ? o->error : close_reason,
 				o->kind == RUN_COMPLETED ? o->result : NULL,
-				o->kind != RUN_CANCELED);
+				o->kind != RUN_CANCELED, d);
 }
 
 /*
@@ -254,7 +279,7 @@ run_close(const pg_uuid_t *run_id, RunOutcome *outcome)
 		run_report_refused(run_id, status);
 	if (schedule_id != NULL)
 		sl = schedule_lock(schedule_id);
-	close_locked(run_id, sl, outcome);
+	close_locked(run_id, sl, outcome, NULL);
 	if (sl != NULL)
 		schedule_lock_free(sl);
 }
@@ -290,26 +315,32 @@ item_cmp(const void *a, const void *b)
 
 /*
  * The whole batch at once (in one subtransaction of the caller's): the
- * completions of runs without schedule in one UPDATE, when none of them
- * chains (a run's cron_schedule is read under its lock, so those are
- * closed one by one), and every other item through close_locked().
+ * completions of runs without a cron chain in one UPDATE (a run's
+ * cron_schedule is read under its lock, so those are closed one by one),
+ * every other item through close_locked(), and then the reaction of each
+ * schedule once, to all of its runs that closed (in the caller's order).
  */
 static void
 many_all(void *arg)
 {
 	ManyArgs   *a = (ManyArgs *) arg;
-	pg_uuid_t  *ids = palloc(sizeof(pg_uuid_t) * Max(a->nitems, 1));
-	Jsonb	  **results = palloc(sizeof(Jsonb *) * Max(a->nitems, 1));
-	int		   *which = palloc(sizeof(int) * Max(a->nitems, 1));
-	bool	   *closed = palloc(sizeof(bool) * Max(a->nitems, 1));
+	int			m = Max(a->nitems, 1);
+	pg_uuid_t  *ids = palloc(sizeof(pg_uuid_t) * m);
+	Jsonb	  **results = palloc(sizeof(Jsonb *) * m);
+	int		   *which = palloc(sizeof(int) * m);
+	bool	   *closed = palloc(sizeof(bool) * m);
+	char	  **workflow_ids = palloc(sizeof(char *) * m);
 	int			nfast = 0;
+	Deferred	d;
 
+	d.closed = palloc0(sizeof(ScheduleClosedRun) * m);
+	d.has = palloc0(sizeof(bool) * m);
 	for (int k = 0; k < a->nitems; k++)
 	{
 		ManyItem   *it = &a->items[k];
 		RunOutcome *o = &a->outcomes[it->index];
 
-		if (it->sl == NULL && o->kind == RUN_COMPLETED)
+		if (o->kind == RUN_COMPLETED)
 		{
 			ids[nfast] = a->run_ids[it->index];
 			results[nfast] = o->result;
@@ -318,10 +349,22 @@ many_all(void *arg)
 	}
 	if (nfast > 1)
 	{
-		run_store_complete_many(ids, results, nfast, closed);
+		run_store_complete_many(ids, results, nfast, closed, workflow_ids);
 		for (int f = 0; f < nfast; f++)
-			if (closed[f])
-				a->outcomes[a->items[which[f]].index].status = "completed";
+		{
+			int			k = which[f];
+
+			if (!closed[f])
+				continue;
+			a->outcomes[a->items[k].index].status = "completed";
+			if (a->items[k].sl != NULL)
+			{
+				d.closed[k].workflow_id = workflow_ids[f];
+				d.closed[k].status = "completed";
+				d.closed[k].result = results[f];
+				d.has[k] = true;
+			}
+		}
 	}
 	for (int k = 0; k < a->nitems; k++)
 	{
@@ -330,8 +373,39 @@ many_all(void *arg)
 		CHECK_FOR_INTERRUPTS();
 		if (a->outcomes[it->index].status != NULL)
 			continue;
+		d.current = k;
 		close_locked(&a->run_ids[it->index], it->sl,
-					 &a->outcomes[it->index]);
+					 &a->outcomes[it->index], &d);
+	}
+
+	/* items are in the order of their schedules: one reaction each */
+	{
+		ScheduleLock **sls = palloc(sizeof(ScheduleLock *) * m);
+		const ScheduleClosedRun **runs = palloc(sizeof(ScheduleClosedRun *) * m);
+		int		   *nruns = palloc0(sizeof(int) * m);
+		int			nsl = 0;
+
+		for (int k = 0; k < a->nitems;)
+		{
+			ScheduleLock *sl = a->items[k].sl;
+			int			end = k;
+			ScheduleClosedRun *these;
+
+			while (end < a->nitems && a->items[end].sl == sl)
+				end++;
+			if (sl != NULL)
+			{
+				these = palloc(sizeof(ScheduleClosedRun) * (end - k));
+				sls[nsl] = sl;
+				runs[nsl] = these;
+				for (int e = k; e < end; e++)
+					if (d.has[e])
+						these[nruns[nsl]++] = d.closed[e];
+				nsl++;
+			}
+			k = end;
+		}
+		schedule_runs_closed_many(sls, runs, nruns, nsl);
 	}
 }
 
@@ -347,7 +421,7 @@ many_one(void *arg)
 {
 	OneArgs    *a = (OneArgs *) arg;
 
-	close_locked(a->run_id, a->sl, a->outcome);
+	close_locked(a->run_id, a->sl, a->outcome, NULL);
 }
 
 /* The error of run_report_refused(), caught. */
@@ -417,17 +491,29 @@ run_close_many(const pg_uuid_t *run_ids, RunOutcome *outcomes, int n,
 		nitems++;
 	}
 
-	/* every schedule once, in the order of their ids, before any run */
+	/*
+	 * every schedule once, in the order of their ids, before any run: in
+	 * one statement
+	 */
 	qsort(items, nitems, sizeof(ManyItem), item_cmp);
-	for (int k = 0; k < nitems; k++)
 	{
-		if (items[k].schedule_id == NULL)
-			continue;
-		if (k > 0 && items[k - 1].schedule_id != NULL &&
-			strcmp(items[k - 1].schedule_id, items[k].schedule_id) == 0)
-			items[k].sl = items[k - 1].sl;
-		else
-			items[k].sl = schedule_lock(items[k].schedule_id);
+		char	  **ids = palloc(sizeof(char *) * Max(nitems, 1));
+		ScheduleLock **locks = palloc(sizeof(ScheduleLock *) * Max(nitems, 1));
+		int			nids = 0;
+
+		for (int k = 0; k < nitems; k++)
+			if (items[k].schedule_id != NULL &&
+				(nids == 0 || strcmp(ids[nids - 1], items[k].schedule_id) != 0))
+				ids[nids++] = items[k].schedule_id;
+		schedule_lock_many(ids, nids, locks);
+		for (int k = 0, j = -1; k < nitems; k++)
+		{
+			if (items[k].schedule_id == NULL)
+				continue;
+			if (j < 0 || strcmp(ids[j], items[k].schedule_id) != 0)
+				j++;
+			items[k].sl = locks[j];
+		}
 	}
 	/* in the caller's order within a schedule and without */
 	for (int k = 1; k < nitems; k++)
@@ -550,7 +636,7 @@ run_close_workflow(const char *workflow_id, const char *reason,
 	/* A cancellation request leaves the run running: nothing closed. */
 	if (strcmp(new_status, "running") != 0)
 	{
-		after_close(&run, sl, new_status, reason, NULL, false);
+		after_close(&run, sl, new_status, reason, NULL, false, NULL);
 		scheduler_wake_at_commit();
 	}
 	if (sl != NULL)
@@ -611,7 +697,7 @@ time_out_one(const pg_uuid_t *run_id, const char *schedule_id,
 	}
 
 	run_store_time_out(run_id, message, error_type);
-	after_close(&run, sl, "timed_out", message, NULL, !execution);
+	after_close(&run, sl, "timed_out", message, NULL, !execution, NULL);
 	return true;
 }
 

@@ -713,8 +713,8 @@ static SpiQuery q_complete_many = {
 	"       result = u.r, error = NULL, error_type = NULL"
 	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(id, r)"
 	" WHERE e.run_id = u.id AND (e.status = 'running') IS TRUE"
-	"   AND e.cron_schedule IS NULL AND e.schedule_id IS NULL"
-	" RETURNING e.run_id",
+	"   AND e.cron_schedule IS NULL"
+	" RETURNING e.run_id, e.workflow_id",
 	.nargs = 2,
 	.argtypes = {UUIDARRAYOID, JSONBARRAYOID},
 };
@@ -1401,6 +1401,13 @@ run_store_close_running(const pg_uuid_t *run_id, const char *status,
 	return close_reason;
 }
 
+/* A run closed by run_store_complete_many(): its id first (run_id_cmp). */
+typedef struct ClosedId
+{
+	pg_uuid_t	id;
+	char	   *workflow_id;
+} ClosedId;
+
 static int
 run_id_cmp(const void *a, const void *b)
 {
@@ -1409,14 +1416,14 @@ run_id_cmp(const void *a, const void *b)
 
 int
 run_store_complete_many(const pg_uuid_t *run_ids, Jsonb **results, int n,
-						bool *closed)
+						bool *closed, char **workflow_ids)
 {
 	Datum	   *ids;
 	Datum	   *res;
 	bool	   *rnull;
 	Datum		values[2];
 	uint64		done;
-	pg_uuid_t  *got;
+	ClosedId   *got;
 
 	if (n == 0)
 		return 0;
@@ -1434,18 +1441,25 @@ run_store_complete_many(const pg_uuid_t *run_ids, Jsonb **results, int n,
 	values[1] = spi_array(res, rnull, n, JSONBOID);
 	SPI_connect();
 	done = spi_run(&q_complete_many, values, NULL, false, 0);
-	got = SPI_palloc(sizeof(pg_uuid_t) * Max(done, 1));
+	got = SPI_palloc(sizeof(ClosedId) * Max(done, 1));
 	for (uint64 i = 0; i < done; i++)
 	{
 		bool		isnull;
 
-		got[i] = *DatumGetUUIDP(spi_datum(i, 1, &isnull));
+		got[i].id = *DatumGetUUIDP(spi_datum(i, 1, &isnull));
+		got[i].workflow_id = workflow_ids ? out_string(spi_text(i, 2)) : NULL;
 	}
 	SPI_finish();
-	qsort(got, done, sizeof(pg_uuid_t), run_id_cmp);
+	qsort(got, done, sizeof(ClosedId), run_id_cmp);
 	for (int i = 0; i < n; i++)
-		closed[i] = bsearch(&run_ids[i], got, done, sizeof(pg_uuid_t),
-							run_id_cmp) != NULL;
+	{
+		ClosedId   *c = bsearch(&run_ids[i], got, done, sizeof(ClosedId),
+								run_id_cmp);
+
+		closed[i] = c != NULL;
+		if (workflow_ids)
+			workflow_ids[i] = c ? c->workflow_id : NULL;
+	}
 	return (int) done;
 }
 

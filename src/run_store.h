@@ -214,12 +214,14 @@ extern char *run_store_close_running(const pg_uuid_t *run_id,
 
 /*
  * Closes as completed, in one UPDATE, those of n distinct runs that are
- * running and have neither a schedule nor a cron chain (their close needs
- * nothing else); results may be NULL, or hold NULL elements.  closed[i]
- * tells which; returns how many.
+ * running and have no cron chain (their close needs nothing else but the
+ * schedule's reaction, which is the caller's: it holds the schedule locks
+ * of the runs of schedules); results may be NULL, or hold NULL elements.
+ * closed[i] tells which; workflow_ids (may be NULL) gets the workflow id of
+ * each closed run.  Returns how many.
  */
 extern int	run_store_complete_many(const pg_uuid_t *run_ids, Jsonb **results,
-									int n, bool *closed);
+									int n, bool *closed, char **workflow_ids);
 
 /* A retry of a locked open run: scheduled again, due at due. */
 extern void run_store_retry(const pg_uuid_t *run_id, TimestampTz due,

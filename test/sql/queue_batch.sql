@@ -297,3 +297,42 @@ DELETE FROM sched.executions WHERE task_queue = 'qb-q6';
 REVOKE USAGE ON SCHEMA sched FROM regress_qb_alice, regress_qb_bob;
 DROP ROLE regress_qb_alice;
 DROP ROLE regress_qb_bob;
+
+-- runs of one schedule closed by one batch react as they would one after
+-- the other: the last completion result is the latest completed run's (in
+-- input order), and the buffer is processed once, after all of them: of
+-- two buffered actions, one starts when two untracked (allow_all backfill)
+-- runs and the running run close together, and it gets the latest result.
+-- qb-last closes them in one batch, qb-last1 one at a time, in one order.
+SELECT sched.create_schedule(id, jsonb_build_object(
+    'action', jsonb_build_object('workflow', 'Report', 'id', id, 'task_queue', 'qb-ql'),
+    'spec', '{"intervals": [{"every": 60}]}'::jsonb,
+    'policy', '{"overlap": "buffer_all"}'::jsonb,
+    'state', '{"paused": true}'::jsonb))
+  FROM unnest(ARRAY['qb-last', 'qb-last1']) id;
+SELECT sched.trigger(id), sched.trigger(id), sched.trigger(id),
+       sched.backfill(id, '2030-01-01 00:00Z', '2030-01-01 00:01Z', 'allow_all')
+  FROM unnest(ARRAY['qb-last', 'qb-last1']) id;
+SELECT schedule_id, count(*) AS buffered FROM sched.buffer
+ WHERE schedule_id LIKE 'qb-last%' GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS claimed FROM sched.poll('qb-ql', 'w1', 10, '1 hour');
+CREATE VIEW pg_temp.last_runs AS
+    SELECT schedule_id, run_id FROM sched.executions
+     WHERE schedule_id LIKE 'qb-last%' AND status = 'running'
+     ORDER BY overlap_tracked, workflow_id;
+SELECT n, r.status, r.sqlstate
+  FROM sched.complete_runs(
+         ARRAY(SELECT run_id FROM pg_temp.last_runs WHERE schedule_id = 'qb-last'),
+         ARRAY['{"n": 1}', '{"n": 2}', '{"n": 3}']::jsonb[])
+  WITH ORDINALITY AS r(run_id, status, sqlstate, message, n);
+SELECT sched.complete(run_id, jsonb_build_object('n', n))
+  FROM (SELECT run_id, row_number() OVER () AS n FROM pg_temp.last_runs
+         WHERE schedule_id = 'qb-last1') r
+ ORDER BY n;
+SELECT schedule_id, last_completion_result FROM sched.schedules
+ WHERE schedule_id LIKE 'qb-last%' ORDER BY 1;
+SELECT schedule_id, count(*) AS buffered FROM sched.buffer
+ WHERE schedule_id LIKE 'qb-last%' GROUP BY 1 ORDER BY 1;
+SELECT schedule_id, status, overlap_tracked, last_completion_result, count(*)
+  FROM sched.executions WHERE schedule_id LIKE 'qb-last%'
+ GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3;
