@@ -179,6 +179,18 @@ close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o,
 		o->kind == RUN_CANCELED;
 	char	   *close_reason;
 
+	/*
+	 * A completion, the common report: the run's lock, check and close in
+	 * one statement; a run that is not running is read under its lock
+	 * below, to be refused with its status.
+	 */
+	if (o->kind == RUN_COMPLETED &&
+		run_store_complete_running(run_id, o->result, &run, &close_reason))
+	{
+		o->status = status;
+		after_close(&run, sl, status, close_reason, o->result, true, d);
+		return;
+	}
 	if (!run_store_lock(run_id, &run))
 		run_report_refused(run_id, NULL);
 	if (report && strcmp(run.status, "running") != 0)

@@ -248,13 +248,30 @@ static SpiQuery q_run_lookup = {
  * schedule: the banner's order); the timeout's skips a locked run and
  * re-checks that it is open and past a deadline.
  */
-#define RUN_COLUMNS \
-	"SELECT status, workflow_id, workflow, task_queue, args, memo," \
+#define RUN_COLUMNS_AFTER_STATUS \
+	" workflow_id, workflow, task_queue, args, memo," \
 	"       owner::text, schedule_id, nominal_time, cron_schedule," \
 	"       retry_policy, retries, run_timeout, execution_timeout," \
 	"       execution_deadline, run_deadline, cancel_requested," \
-	"       last_completion_result" \
-	"  FROM sched.executions"
+	"       last_completion_result"
+#define RUN_COLUMNS \
+	"SELECT status," RUN_COLUMNS_AFTER_STATUS "  FROM sched.executions"
+
+/*
+ * A completion in one statement (the run's lock, check and close): the row
+ * as q_run_lock reads it (with the status it had), then close_reason.
+ */
+static SpiQuery q_complete_running = {
+	.generic = true,
+	.sql =
+	"UPDATE sched.executions"
+	"   SET status = 'completed', closed_at = now(), lease_expires_at = NULL,"
+	"       result = $2, error = NULL, error_type = NULL"
+	" WHERE run_id = $1 AND " RUN_IS_RUNNING
+	" RETURNING 'running'::text," RUN_COLUMNS_AFTER_STATUS ", close_reason",
+	.nargs = 2,
+	.argtypes = {UUIDOID, JSONBOID},
+};
 
 static SpiQuery q_run_lock = {
 	.generic = true,
@@ -879,7 +896,7 @@ interval_or_null(int64 usecs, bool *isnull)
 
 void
 run_store_start_batch(const RunStart *runs, int n, TimestampTz now,
-					  bool *deadlines)
+					  TimestampTz written_at, bool *deadlines)
 {
 	enum
 	{
@@ -940,11 +957,11 @@ run_store_start_batch(const RunStart *runs, int n, TimestampTz now,
 		last_queue = rs->task_queue;
 	}
 	/* due now, never ahead of the real clock: as run_store_start() */
-	values[0] = TimestampTzGetDatum(Min(now, sched_real_now()));
+	values[0] = TimestampTzGetDatum(Min(now, written_at));
 	for (int c = 0; c < NCOLS; c++)
 		values[c + 1] = spi_array(cols[c], nulls[c], n, elem_types[c]);
 	/* created now, not when a batch prepared ahead of time began */
-	values[NCOLS + 1] = TimestampTzGetDatum(sched_real_now());
+	values[NCOLS + 1] = TimestampTzGetDatum(written_at);
 	SPI_connect();
 	spi_run(&q_start_batch, values, NULL, false, 0);
 	SPI_finish();
@@ -1374,6 +1391,28 @@ run_store_lock_due(const pg_uuid_t *run_id, TimestampTz now, RunRow *run)
 	found = spi_run(&q_run_lock_timeout, values, NULL, false, 0) > 0;
 	if (found)
 		run_from_spi(run_id, run);
+	SPI_finish();
+	return found;
+}
+
+bool
+run_store_complete_running(const pg_uuid_t *run_id, Jsonb *result,
+						   RunRow *run, char **close_reason)
+{
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	bool		found;
+
+	values[0] = UUIDPGetDatum(run_id);
+	values[1] = result ? JsonbPGetDatum(result) : (Datum) 0;
+	nulls[1] = result ? ' ' : 'n';
+	SPI_connect();
+	found = spi_run(&q_complete_running, values, nulls, false, 0) > 0;
+	if (found)
+	{
+		run_from_spi(run_id, run);
+		*close_reason = out_string(spi_text(0, 19));
+	}
 	SPI_finish();
 	return found;
 }

@@ -107,12 +107,16 @@ extern bool run_store_start(const RunStart *rs, pg_uuid_t *run_id);
 
 /*
  * The tick's batch: n pending runs of schedules (due at now, never ahead
- * of the real clock), in one INSERT.  Every one must start: a refused one
- * fails the statement (unique violation), and the caller redoes its work
- * one start at a time.  Sets *deadlines when a run has a timeout.
+ * of written_at), created at written_at (the real time at which they are
+ * written, or, when the batch is written ahead of its time, the real time
+ * at which the schedules' clock reaches now), in one INSERT.  Every one
+ * must start: a refused one fails the statement (unique violation), and
+ * the caller redoes its work one start at a time.  Sets *deadlines when a
+ * run has a timeout.
  */
 extern void run_store_start_batch(const RunStart *runs, int n,
-								  TimestampTz now, bool *deadlines);
+								  TimestampTz now, TimestampTz written_at,
+								  bool *deadlines);
 
 /*
  * Many starts of sched.start_workflow (no schedule, no cron_schedule) in
@@ -201,6 +205,16 @@ extern bool run_store_lock(const pg_uuid_t *run_id, RunRow *run);
  */
 extern bool run_store_lock_due(const pg_uuid_t *run_id, TimestampTz now,
 							   RunRow *run);
+
+/*
+ * A completion without a separate lock: closes run_id as completed with
+ * result if it is running, filling run as run_store_lock() would have read
+ * it (under the same lock, which the UPDATE takes) and *close_reason.
+ * False: not running or no such run, nothing changed (the caller locks and
+ * reads it to say why).
+ */
+extern bool run_store_complete_running(const pg_uuid_t *run_id, Jsonb *result,
+									   RunRow *run, char **close_reason);
 
 /*
  * A worker's report on a locked running run: closes it as status

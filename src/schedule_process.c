@@ -1510,7 +1510,10 @@ schedule_process_guarded(const char *schedule_id, ScheduleProcess *opts,
 /*
  * Which of the closed runs (schedule id, workflow id) belong to the
  * schedule's present incarnation (created at or after $3's time), and
- * whether any run of each was tracked by the overlap policy.
+ * whether any run of each was tracked by the overlap policy.  The schedule
+ * is compared with IS NOT DISTINCT FROM (never NULL here) so that the
+ * plan looks the runs up by workflow id (executions_workflow_id), not among
+ * all of the schedule's runs.
  */
 static SpiQuery q_closed_tracked = {
 	.sql =
@@ -1518,7 +1521,8 @@ static SpiQuery q_closed_tracked = {
 	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
 	"                  pg_catalog.unnest($3)) AS u(s, w, c)"
 	"  JOIN sched.executions e"
-	"    ON e.workflow_id = u.w AND e.schedule_id = u.s AND e.created_at >= u.c"
+	"    ON e.workflow_id = u.w AND e.created_at >= u.c"
+	"   AND e.schedule_id IS NOT DISTINCT FROM u.s"
 	" GROUP BY u.s, u.w",
 	.nargs = 3,
 	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID},
