@@ -254,23 +254,28 @@ close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o,
  * the caller may not read does not exist for it).  False: no such run.
  */
 static bool
+lookup_visible(const RunLookup *l, Oid caller)
+{
+	return l->found &&
+		(!OidIsValid(caller) || priv_may_access(caller, l->owner) ||
+		 priv_may_work_queue(caller, l->task_queue));
+}
+
+static bool
 lookup_run(const pg_uuid_t *run_id, Oid caller, char **status,
 		   char **schedule_id)
 {
-	char	   *owner;
-	char	   *task_queue;
+	RunLookup	l;
 
+	memset(&l, 0, sizeof(l));
 	*status = NULL;
 	*schedule_id = NULL;
-	if (!run_store_lookup(run_id, status, schedule_id, &owner, &task_queue))
+	l.found = run_store_lookup(run_id, &l.status, &l.schedule_id, &l.owner,
+							   &l.task_queue);
+	if (!lookup_visible(&l, caller))
 		return false;
-	if (OidIsValid(caller) && !priv_may_access(caller, owner) &&
-		!priv_may_work_queue(caller, task_queue))
-	{
-		*status = NULL;
-		*schedule_id = NULL;
-		return false;
-	}
+	*status = l.status;
+	*schedule_id = l.schedule_id;
 	return true;
 }
 
@@ -465,6 +470,10 @@ run_close_many(const pg_uuid_t *run_ids, RunOutcome *outcomes, int n,
 	int			nitems = 0;
 	ManyArgs	args;
 	ErrorData  *edata;
+	RunLookup  *looked = palloc(sizeof(RunLookup) * Max(n, 1));
+
+	/* step 1's lookup of every run, in one statement */
+	run_store_lookup_many(run_ids, n, looked);
 
 	/*
 	 * Refusals that need no lock are decided first, each with the error
@@ -486,7 +495,9 @@ run_close_many(const pg_uuid_t *run_ids, RunOutcome *outcomes, int n,
 			status = "duplicate";
 			continue;			/* decided at the end, after the first */
 		}
-		else if (!lookup_run(&run_ids[i], o->caller, &status, &schedule_id))
+		status = looked[i].status;
+		schedule_id = looked[i].schedule_id;
+		if (!lookup_visible(&looked[i], o->caller))
 			status = NULL;
 		else if (strcmp(status, "running") == 0 ||
 				 !(o->kind == RUN_COMPLETED || o->kind == RUN_FAILED ||

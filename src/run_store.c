@@ -233,6 +233,15 @@ static SpiQuery q_heartbeat = {
 	.argtypes = {UUIDOID, JSONBOID},
 };
 
+static SpiQuery q_run_lookup_many = {
+	.generic = true,
+	.sql =
+	"SELECT run_id, status, schedule_id, owner::text, task_queue"
+	"  FROM sched.executions WHERE run_id = ANY ($1)",
+	.nargs = 1,
+	.argtypes = {UUIDARRAYOID},
+};
+
 static SpiQuery q_run_lookup = {
 	.generic = true,
 	.sql =
@@ -1186,6 +1195,56 @@ run_store_lookup(const pg_uuid_t *run_id, char **status, char **schedule_id,
 	}
 	SPI_finish();
 	return found;
+}
+
+static int	run_id_cmp(const void *a, const void *b);
+
+/* An answer of q_run_lookup_many, by run id (run_id_cmp). */
+typedef struct LookupRow
+{
+	pg_uuid_t	id;
+	RunLookup	row;
+} LookupRow;
+
+void
+run_store_lookup_many(const pg_uuid_t *run_ids, int n, RunLookup *out)
+{
+	Datum	   *ids;
+	Datum		values[1];
+	uint64		nrows;
+	LookupRow  *got;
+
+	memset(out, 0, sizeof(RunLookup) * Max(n, 0));
+	if (n <= 0)
+		return;
+	ids = palloc(sizeof(Datum) * n);
+	for (int i = 0; i < n; i++)
+		ids[i] = UUIDPGetDatum(&run_ids[i]);
+	values[0] = spi_array(ids, NULL, n, UUIDOID);
+	SPI_connect();
+	nrows = spi_run(&q_run_lookup_many, values, NULL, false, 0);
+	got = SPI_palloc(sizeof(LookupRow) * Max(nrows, 1));
+	for (uint64 r = 0; r < nrows; r++)
+	{
+		bool		isnull;
+
+		got[r].id = *DatumGetUUIDP(spi_datum(r, 1, &isnull));
+		got[r].row.found = true;
+		got[r].row.status = out_string(spi_text(r, 2));
+		got[r].row.schedule_id = out_string(spi_text(r, 3));
+		got[r].row.owner = out_string(spi_text(r, 4));
+		got[r].row.task_queue = out_string(spi_text(r, 5));
+	}
+	SPI_finish();
+	qsort(got, nrows, sizeof(LookupRow), run_id_cmp);
+	for (int i = 0; i < n; i++)
+	{
+		LookupRow  *hit = bsearch(&run_ids[i], got, nrows, sizeof(LookupRow),
+								  run_id_cmp);
+
+		if (hit)
+			out[i] = hit->row;
+	}
 }
 
 bool

@@ -142,6 +142,20 @@ extern uint64 run_store_start_backfill(const RunStart *proto, Datum *wf,
  * A run's status, schedule_id, owner and task queue (false: no such run).
  * The strings are palloc'd in the caller's context.
  */
+/* One run of run_store_lookup_many(): as run_store_lookup() gives it. */
+typedef struct RunLookup
+{
+	bool		found;
+	char	   *status;
+	char	   *schedule_id;
+	char	   *owner;
+	char	   *task_queue;
+} RunLookup;
+
+/* run_store_lookup() of n runs in one statement: out[i] is run_ids[i]'s. */
+extern void run_store_lookup_many(const pg_uuid_t *run_ids, int n,
+								  RunLookup *out);
+
 extern bool run_store_lookup(const pg_uuid_t *run_id, char **status,
 							 char **schedule_id, char **owner,
 							 char **task_queue);
