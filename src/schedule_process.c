@@ -1316,6 +1316,7 @@ schedule_lock(const char *schedule_id)
  * after SCHEDULE_ROW_COLUMNS).
  */
 static SpiQuery q_lock_many = {
+	.generic = true,
 	.sql = "SELECT " SCHEDULE_ROW_COLUMNS ", s.schedule_id"
 	" FROM sched.schedules s WHERE s.schedule_id = ANY ($1)"
 	" ORDER BY s.schedule_id COLLATE \"C\" FOR UPDATE",
@@ -1513,9 +1514,12 @@ schedule_process_guarded(const char *schedule_id, ScheduleProcess *opts,
  * whether any run of each was tracked by the overlap policy.  The schedule
  * is compared with IS NOT DISTINCT FROM (never NULL here) so that the
  * plan looks the runs up by workflow id (executions_workflow_id), not among
- * all of the schedule's runs.
+ * all of the schedule's runs.  These statements of a batch keep their
+ * generic plan (nested loops over the arrays, by index): a custom plan
+ * would be made again at every close, for the arrays' lengths.
  */
 static SpiQuery q_closed_tracked = {
+	.generic = true,
 	.sql =
 	"SELECT u.s, u.w, bool_or(e.overlap_tracked)"
 	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
@@ -1530,6 +1534,7 @@ static SpiQuery q_closed_tracked = {
 
 /* The last completion results of a batch's schedules, in one statement. */
 static SpiQuery q_closed_results = {
+	.generic = true,
 	.sql =
 	"UPDATE sched.schedules s SET last_completion_result = u.r"
 	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(id, r)"
