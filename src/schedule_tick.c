@@ -127,10 +127,10 @@ batch_write_rows(ScheduleBatch *b, TimestampTz now)
 #define MAX_PREPARED_WAIT_MS	100
 
 /*
- * Waits until schedule_clock() reaches t: a batch prepared ahead of its due
- * time is written at that time, not before.  The batch's schedules are
- * locked meanwhile, so nothing can change what was decided for them (a run
- * closing locks its schedule first).  Bounded, so that a clock stepping
+ * Waits until schedule_clock() reaches t: a batch prepared (and written)
+ * ahead of its due time commits at that time, not before.  The batch's
+ * schedules are locked meanwhile, so nothing can change what was decided
+ * for them (a run closing locks its schedule first).  Bounded, so that a clock stepping
  * back cannot hold the locks.
  */
 static void
