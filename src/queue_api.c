@@ -540,11 +540,14 @@ sched_complete_runs(PG_FUNCTION_ARGS)
 
 /*
  * sched.fail_runs(run_ids uuid[], errors text[],
- *				   non_retryable boolean[] DEFAULT NULL)
+ *				   non_retryable boolean[] DEFAULT NULL,
+ *				   error_types text[] DEFAULT NULL)
  * RETURNS TABLE (run_id uuid, status text, sqlstate text, message text)
  *
  * sched.fail for each run: status 'scheduled' when its retry policy gave it
- * another try, 'failed' when it closed.
+ * another try, 'failed' when it closed.  error_types[i] is sched.fail's
+ * error_type (NULL: none); an install script of 0.3.0 before it had three
+ * arguments.
  */
 Datum
 sched_fail_runs(PG_FUNCTION_ARGS)
@@ -556,9 +559,12 @@ sched_fail_runs(PG_FUNCTION_ARGS)
 	bool	   *err_nulls;
 	Datum	   *nrs = NULL;
 	bool	   *nr_nulls = NULL;
+	Datum	   *types = NULL;
+	bool	   *type_nulls = NULL;
 	int			n;
 	int			nerrs;
 	int			nnr;
+	int			ntypes;
 	RunOutcome *outcomes;
 	ErrorData **errors;
 	PrivState	ps;
@@ -571,6 +577,8 @@ sched_fail_runs(PG_FUNCTION_ARGS)
 	check_same_length("errors", nerrs, n);
 	nnr = array_arg(fcinfo, 2, "non_retryable", BOOLOID, &nrs, &nr_nulls);
 	check_same_length("non_retryable", nnr, n);
+	ntypes = array_arg(fcinfo, 3, "error_types", TEXTOID, &types, &type_nulls);
+	check_same_length("error_types", ntypes, n);
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	outcomes = palloc0(sizeof(RunOutcome) * Max(n, 1));
@@ -579,9 +587,12 @@ sched_fail_runs(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 	{
 		char	   *error = err_nulls[i] ? NULL : TextDatumGetCString(errs[i]);
+		char	   *error_type = (ntypes < 0 || type_nulls[i]) ? NULL :
+			TextDatumGetCString(types[i]);
 
 		outcomes[i].kind = RUN_FAILED;
 		outcomes[i].error = error;
+		outcomes[i].error_type = error_type;
 		outcomes[i].non_retryable = nnr >= 0 && !nr_nulls[i] &&
 			DatumGetBool(nrs[i]);
 		outcomes[i].caller = caller;
@@ -590,6 +601,10 @@ sched_fail_runs(PG_FUNCTION_ARGS)
 			errors[i] = element_error(id_nulls[i] ? "run_id" : "error",
 									  id_nulls[i] || err_nulls[i], NULL,
 									  error, SCHED_PAYLOAD_MAX);
+		else if (error_type != NULL &&
+				 strlen(error_type) > (size_t) SCHED_NAME_MAX)
+			errors[i] = element_error("error_type", false, NULL,
+									  error_type, SCHED_NAME_MAX);
 	}
 	close_batch(ids, n, outcomes, errors);
 	priv_exit(&ps);

@@ -151,15 +151,39 @@ failure_jsonb(const RunRow *run, const char *message, const char *error_type)
 }
 
 /*
+ * A batch's closes, kept for the reaction of their schedules, which comes
+ * once per schedule after all of the batch's runs closed
+ * (schedule_runs_closed): closed[k] is item k's, if has[k].
+ */
+typedef struct Deferred
+{
+	ScheduleClosedRun *closed;
+	bool	   *has;
+	int			current;		/* the item being closed */
+} Deferred;
+
+/*
  * Steps 4 and 5 of the banner.  message is the error or reason, result the
- * completion result, failure the failure of a failed run (or NULL).
+ * completion result, failure the failure of a failed run (or NULL).  With
+ * d, the schedule's reaction is left to the batch.
  */
 static void
 after_close(const RunRow *run, ScheduleLock *sl, const char *status,
 			const char *message, Jsonb *result, Jsonb *failure,
-			bool continue_chain)
+			bool continue_chain, Deferred *d)
 {
-	if (sl != NULL)
+	if (sl != NULL && d != NULL)
+	{
+		ScheduleClosedRun *c = &d->closed[d->current];
+
+		c->workflow_id = pstrdup(run->workflow_id);
+		c->status = status;
+		c->message = message;
+		c->result = result;
+		c->failure = failure;
+		d->has[d->current] = true;
+	}
+	else if (sl != NULL)
 		schedule_run_closed(sl, run->workflow_id, status, message, result,
 							failure);
 	if (continue_chain)
@@ -186,7 +210,8 @@ timeout_message(const char *kind, const Interval *timeout)
  * locked and read, checked against the outcome, and closed or retried.
  */
 static void
-close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o)
+close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o,
+			 Deferred *d)
 {
 	RunRow		run;
 	const char *status = outcome_status[o->kind];
@@ -194,6 +219,18 @@ close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o)
 		o->kind == RUN_CANCELED;
 	char	   *close_reason;
 
+	/*
+	 * A completion, the common report: the run's lock, check and close in
+	 * one statement; a run that is not running is read under its lock
+	 * below, to be refused with its status.
+	 */
+	if (o->kind == RUN_COMPLETED &&
+		run_store_complete_running(run_id, o->result, &run, &close_reason))
+	{
+		o->status = status;
+		after_close(&run, sl, status, close_reason, o->result, NULL, true, d);
+		return;
+	}
 	if (!run_store_lock(run_id, &run))
 		run_report_refused(run_id, NULL);
 	if (report && strcmp(run.status, "running") != 0)
@@ -229,7 +266,7 @@ close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o)
 			run_store_time_out(run_id, o->error ? o->error : "timed out",
 							   error_type);
 			o->status = status;
-			after_close(&run, sl, status, o->error, NULL, NULL, true);
+			after_close(&run, sl, status, o->error, NULL, NULL, true, d);
 			return;
 		}
 	}
@@ -239,7 +276,7 @@ close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o)
 		if (!run_store_terminate(run_id, o->error))
 			elog(ERROR, "a locked open run was not found");
 		o->status = status;
-		after_close(&run, sl, status, o->error, NULL, NULL, false);
+		after_close(&run, sl, status, o->error, NULL, NULL, false, d);
 		return;
 	}
 
@@ -251,7 +288,7 @@ close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o)
 				o->kind == RUN_COMPLETED ? o->result : NULL,
 				o->kind == RUN_FAILED ?
 				failure_jsonb(&run, o->error, o->error_type) : NULL,
-				o->kind != RUN_CANCELED);
+				o->kind != RUN_CANCELED, d);
 }
 
 /*
@@ -259,23 +296,28 @@ close_locked(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *o)
  * the caller may not read does not exist for it).  False: no such run.
  */
 static bool
+lookup_visible(const RunLookup *l, Oid caller)
+{
+	return l->found &&
+		(!OidIsValid(caller) || priv_may_access(caller, l->owner) ||
+		 priv_may_work_queue(caller, l->task_queue));
+}
+
+static bool
 lookup_run(const pg_uuid_t *run_id, Oid caller, char **status,
 		   char **schedule_id)
 {
-	char	   *owner;
-	char	   *task_queue;
+	RunLookup	l;
 
+	memset(&l, 0, sizeof(l));
 	*status = NULL;
 	*schedule_id = NULL;
-	if (!run_store_lookup(run_id, status, schedule_id, &owner, &task_queue))
+	l.found = run_store_lookup(run_id, &l.status, &l.schedule_id, &l.owner,
+							   &l.task_queue);
+	if (!lookup_visible(&l, caller))
 		return false;
-	if (OidIsValid(caller) && !priv_may_access(caller, owner) &&
-		!priv_may_work_queue(caller, task_queue))
-	{
-		*status = NULL;
-		*schedule_id = NULL;
-		return false;
-	}
+	*status = l.status;
+	*schedule_id = l.schedule_id;
 	return true;
 }
 
@@ -296,7 +338,7 @@ run_close(const pg_uuid_t *run_id, RunOutcome *outcome)
 		run_report_refused(run_id, status);
 	if (schedule_id != NULL)
 		sl = schedule_lock(schedule_id);
-	close_locked(run_id, sl, outcome);
+	close_locked(run_id, sl, outcome, NULL);
 	if (sl != NULL)
 		schedule_lock_free(sl);
 }
@@ -312,7 +354,7 @@ run_close_held(const pg_uuid_t *run_id, ScheduleLock *sl, RunOutcome *outcome)
 {
 	Assert(!OidIsValid(outcome->caller));
 	outcome->status = NULL;
-	close_locked(run_id, sl, outcome);
+	close_locked(run_id, sl, outcome, NULL);
 }
 
 /* ---- batches ---- */
@@ -346,26 +388,32 @@ item_cmp(const void *a, const void *b)
 
 /*
  * The whole batch at once (in one subtransaction of the caller's): the
- * completions of runs without schedule in one UPDATE, when none of them
- * chains (a run's cron_schedule is read under its lock, so those are
- * closed one by one), and every other item through close_locked().
+ * completions of runs without a cron chain in one UPDATE (a run's
+ * cron_schedule is read under its lock, so those are closed one by one),
+ * every other item through close_locked(), and then the reaction of each
+ * schedule once, to all of its runs that closed (in the caller's order).
  */
 static void
 many_all(void *arg)
 {
 	ManyArgs   *a = (ManyArgs *) arg;
-	pg_uuid_t  *ids = palloc(sizeof(pg_uuid_t) * Max(a->nitems, 1));
-	Jsonb	  **results = palloc(sizeof(Jsonb *) * Max(a->nitems, 1));
-	int		   *which = palloc(sizeof(int) * Max(a->nitems, 1));
-	bool	   *closed = palloc(sizeof(bool) * Max(a->nitems, 1));
+	int			m = Max(a->nitems, 1);
+	pg_uuid_t  *ids = palloc(sizeof(pg_uuid_t) * m);
+	Jsonb	  **results = palloc(sizeof(Jsonb *) * m);
+	int		   *which = palloc(sizeof(int) * m);
+	bool	   *closed = palloc(sizeof(bool) * m);
+	char	  **workflow_ids = palloc(sizeof(char *) * m);
 	int			nfast = 0;
+	Deferred	d;
 
+	d.closed = palloc0(sizeof(ScheduleClosedRun) * m);
+	d.has = palloc0(sizeof(bool) * m);
 	for (int k = 0; k < a->nitems; k++)
 	{
 		ManyItem   *it = &a->items[k];
 		RunOutcome *o = &a->outcomes[it->index];
 
-		if (it->sl == NULL && o->kind == RUN_COMPLETED)
+		if (o->kind == RUN_COMPLETED)
 		{
 			ids[nfast] = a->run_ids[it->index];
 			results[nfast] = o->result;
@@ -374,10 +422,22 @@ many_all(void *arg)
 	}
 	if (nfast > 1)
 	{
-		run_store_complete_many(ids, results, nfast, closed);
+		run_store_complete_many(ids, results, nfast, closed, workflow_ids);
 		for (int f = 0; f < nfast; f++)
-			if (closed[f])
-				a->outcomes[a->items[which[f]].index].status = "completed";
+		{
+			int			k = which[f];
+
+			if (!closed[f])
+				continue;
+			a->outcomes[a->items[k].index].status = "completed";
+			if (a->items[k].sl != NULL)
+			{
+				d.closed[k].workflow_id = workflow_ids[f];
+				d.closed[k].status = "completed";
+				d.closed[k].result = results[f];
+				d.has[k] = true;
+			}
+		}
 	}
 	for (int k = 0; k < a->nitems; k++)
 	{
@@ -386,8 +446,39 @@ many_all(void *arg)
 		CHECK_FOR_INTERRUPTS();
 		if (a->outcomes[it->index].status != NULL)
 			continue;
+		d.current = k;
 		close_locked(&a->run_ids[it->index], it->sl,
-					 &a->outcomes[it->index]);
+					 &a->outcomes[it->index], &d);
+	}
+
+	/* items are in the order of their schedules: one reaction each */
+	{
+		ScheduleLock **sls = palloc(sizeof(ScheduleLock *) * m);
+		const ScheduleClosedRun **runs = palloc(sizeof(ScheduleClosedRun *) * m);
+		int		   *nruns = palloc0(sizeof(int) * m);
+		int			nsl = 0;
+
+		for (int k = 0; k < a->nitems;)
+		{
+			ScheduleLock *sl = a->items[k].sl;
+			int			end = k;
+			ScheduleClosedRun *these;
+
+			while (end < a->nitems && a->items[end].sl == sl)
+				end++;
+			if (sl != NULL)
+			{
+				these = palloc(sizeof(ScheduleClosedRun) * (end - k));
+				sls[nsl] = sl;
+				runs[nsl] = these;
+				for (int e = k; e < end; e++)
+					if (d.has[e])
+						these[nruns[nsl]++] = d.closed[e];
+				nsl++;
+			}
+			k = end;
+		}
+		schedule_runs_closed_many(sls, runs, nruns, nsl);
 	}
 }
 
@@ -403,7 +494,7 @@ many_one(void *arg)
 {
 	OneArgs    *a = (OneArgs *) arg;
 
-	close_locked(a->run_id, a->sl, a->outcome);
+	close_locked(a->run_id, a->sl, a->outcome, NULL);
 }
 
 /* The error of run_report_refused(), caught. */
@@ -435,6 +526,10 @@ run_close_many(const pg_uuid_t *run_ids, RunOutcome *outcomes, int n,
 	int			nitems = 0;
 	ManyArgs	args;
 	ErrorData  *edata;
+	RunLookup  *looked = palloc(sizeof(RunLookup) * Max(n, 1));
+
+	/* step 1's lookup of every run, in one statement */
+	run_store_lookup_many(run_ids, n, looked);
 
 	/*
 	 * Refusals that need no lock are decided first, each with the error
@@ -456,7 +551,9 @@ run_close_many(const pg_uuid_t *run_ids, RunOutcome *outcomes, int n,
 			status = "duplicate";
 			continue;			/* decided at the end, after the first */
 		}
-		else if (!lookup_run(&run_ids[i], o->caller, &status, &schedule_id))
+		status = looked[i].status;
+		schedule_id = looked[i].schedule_id;
+		if (!lookup_visible(&looked[i], o->caller))
 			status = NULL;
 		else if (strcmp(status, "running") == 0 ||
 				 !(o->kind == RUN_COMPLETED || o->kind == RUN_FAILED ||
@@ -473,17 +570,29 @@ run_close_many(const pg_uuid_t *run_ids, RunOutcome *outcomes, int n,
 		nitems++;
 	}
 
-	/* every schedule once, in the order of their ids, before any run */
+	/*
+	 * every schedule once, in the order of their ids, before any run: in
+	 * one statement
+	 */
 	qsort(items, nitems, sizeof(ManyItem), item_cmp);
-	for (int k = 0; k < nitems; k++)
 	{
-		if (items[k].schedule_id == NULL)
-			continue;
-		if (k > 0 && items[k - 1].schedule_id != NULL &&
-			strcmp(items[k - 1].schedule_id, items[k].schedule_id) == 0)
-			items[k].sl = items[k - 1].sl;
-		else
-			items[k].sl = schedule_lock(items[k].schedule_id);
+		char	  **ids = palloc(sizeof(char *) * Max(nitems, 1));
+		ScheduleLock **locks = palloc(sizeof(ScheduleLock *) * Max(nitems, 1));
+		int			nids = 0;
+
+		for (int k = 0; k < nitems; k++)
+			if (items[k].schedule_id != NULL &&
+				(nids == 0 || strcmp(ids[nids - 1], items[k].schedule_id) != 0))
+				ids[nids++] = items[k].schedule_id;
+		schedule_lock_many(ids, nids, locks);
+		for (int k = 0, j = -1; k < nitems; k++)
+		{
+			if (items[k].schedule_id == NULL)
+				continue;
+			if (j < 0 || strcmp(ids[j], items[k].schedule_id) != 0)
+				j++;
+			items[k].sl = locks[j];
+		}
 	}
 	/* in the caller's order within a schedule and without */
 	for (int k = 1; k < nitems; k++)
@@ -606,7 +715,7 @@ run_close_workflow(const char *workflow_id, const char *reason,
 	/* A cancellation request leaves the run running: nothing closed. */
 	if (strcmp(new_status, "running") != 0)
 	{
-		after_close(&run, sl, new_status, reason, NULL, NULL, false);
+		after_close(&run, sl, new_status, reason, NULL, NULL, false, NULL);
 		scheduler_wake_at_commit();
 	}
 	if (sl != NULL)
@@ -667,7 +776,7 @@ time_out_one(const pg_uuid_t *run_id, const char *schedule_id,
 	}
 
 	run_store_time_out(run_id, message, error_type);
-	after_close(&run, sl, "timed_out", message, NULL, NULL, !execution);
+	after_close(&run, sl, "timed_out", message, NULL, NULL, !execution, NULL);
 	return true;
 }
 

@@ -172,6 +172,17 @@
 #include "spi_query.h"
 
 /*
+ * The status tests of statements that find one run by its id.  Written as
+ * "(...) IS TRUE" so that the planner cannot prove a partial index's
+ * predicate from them: the partial indexes on status (executions_lease,
+ * executions_open_workflow_id) are small when the table is analyzed and
+ * then grow, and a generic plan that scanned one of them whole instead of
+ * the primary key made every close slower than the last (issue 12).
+ */
+#define RUN_IS_RUNNING	"(status = 'running') IS TRUE"
+#define RUN_IS_OPEN		"(status IN " RUN_OPEN_STATES ") IS TRUE"
+
+/*
  * sched.poll: claims the oldest due pending runs of a task queue.  The
  * ARRAY() subquery is an initplan: it picks and locks the rows exactly
  * once (a subquery in IN could be rescanned by a nested loop, and SKIP
@@ -224,10 +235,19 @@ static SpiQuery q_heartbeat = {
 	"                                           interval '30 seconds'),"
 	"       last_heartbeat_at = now(),"
 	"       heartbeat_details = coalesce($2, heartbeat_details)"
-	" WHERE run_id = $1 AND status = 'running'"
+	" WHERE run_id = $1 AND " RUN_IS_RUNNING
 	" RETURNING cancel_requested",
 	.nargs = 2,
 	.argtypes = {UUIDOID, JSONBOID},
+};
+
+static SpiQuery q_run_lookup_many = {
+	.generic = true,
+	.sql =
+	"SELECT run_id, status, schedule_id, owner::text, task_queue"
+	"  FROM sched.executions WHERE run_id = ANY ($1)",
+	.nargs = 1,
+	.argtypes = {UUIDARRAYOID},
 };
 
 static SpiQuery q_run_lookup = {
@@ -245,13 +265,30 @@ static SpiQuery q_run_lookup = {
  * schedule: the banner's order); the timeout's skips a locked run and
  * re-checks that it is open and past a deadline.
  */
-#define RUN_COLUMNS \
-	"SELECT status, workflow_id, workflow, task_queue, args, memo," \
+#define RUN_COLUMNS_AFTER_STATUS \
+	" workflow_id, workflow, task_queue, args, memo," \
 	"       owner::text, schedule_id, nominal_time, cron_schedule," \
 	"       retry_policy, retries, run_timeout, execution_timeout," \
 	"       execution_deadline, run_deadline, cancel_requested," \
-	"       last_completion_result, last_failure" \
-	"  FROM sched.executions"
+	"       last_completion_result, last_failure"
+#define RUN_COLUMNS \
+	"SELECT status," RUN_COLUMNS_AFTER_STATUS "  FROM sched.executions"
+
+/*
+ * A completion in one statement (the run's lock, check and close): the row
+ * as q_run_lock reads it (with the status it had), then close_reason.
+ */
+static SpiQuery q_complete_running = {
+	.generic = true,
+	.sql =
+	"UPDATE sched.executions"
+	"   SET status = 'completed', closed_at = now(), lease_expires_at = NULL,"
+	"       result = $2, error = NULL, error_type = NULL"
+	" WHERE run_id = $1 AND " RUN_IS_RUNNING
+	" RETURNING 'running'::text," RUN_COLUMNS_AFTER_STATUS ", close_reason",
+	.nargs = 2,
+	.argtypes = {UUIDOID, JSONBOID},
+};
 
 static SpiQuery q_run_lock = {
 	.generic = true,
@@ -263,7 +300,7 @@ static SpiQuery q_run_lock = {
 static SpiQuery q_run_lock_timeout = {
 	.generic = true,
 	.sql = RUN_COLUMNS
-	" WHERE run_id = $1 AND status IN " RUN_OPEN_STATES
+	" WHERE run_id = $1 AND " RUN_IS_OPEN
 	"   AND (run_deadline <= $2 OR execution_deadline <= $2)"
 	" FOR NO KEY UPDATE SKIP LOCKED",
 	.nargs = 2,
@@ -277,7 +314,7 @@ static SpiQuery q_close_running = {
 	"UPDATE sched.executions"
 	"   SET status = $2, closed_at = now(), lease_expires_at = NULL,"
 	"       result = $3, error = $4, error_type = $5"
-	" WHERE run_id = $1 AND status = 'running'"
+	" WHERE run_id = $1 AND " RUN_IS_RUNNING
 	" RETURNING close_reason",
 	.nargs = 5,
 	.argtypes = {UUIDOID, TEXTOID, JSONBOID, TEXTOID, TEXTOID},
@@ -294,7 +331,7 @@ static SpiQuery q_retry_run = {
 	"   SET status = 'scheduled', due_at = $2, retries = retries + 1,"
 	"       worker = NULL, lease_expires_at = NULL, error = $3,"
 	"       error_type = $4, run_deadline = $2 + run_timeout"
-	" WHERE run_id = $1 AND status IN " RUN_OPEN_STATES,
+	" WHERE run_id = $1 AND " RUN_IS_OPEN,
 	.nargs = 4,
 	.argtypes = {UUIDOID, TIMESTAMPTZOID, TEXTOID, TEXTOID},
 };
@@ -306,7 +343,7 @@ static SpiQuery q_time_out_run = {
 	"UPDATE sched.executions"
 	"   SET status = 'timed_out', closed_at = now(), lease_expires_at = NULL,"
 	"       error = $2, error_type = $3"
-	" WHERE run_id = $1 AND status IN " RUN_OPEN_STATES,
+	" WHERE run_id = $1 AND " RUN_IS_OPEN,
 	.nargs = 3,
 	.argtypes = {UUIDOID, TEXTOID, TEXTOID},
 };
@@ -426,7 +463,7 @@ static SpiQuery q_latest_run = {
 static SpiQuery q_cancel_run = {
 	.generic = true,
 	.sql = CANCEL_SET
-	" WHERE run_id = $1 AND status IN " RUN_OPEN_STATES
+	" WHERE run_id = $1 AND " RUN_IS_OPEN
 	" RETURNING status, workflow_id",
 	.nargs = 2,
 	.argtypes = {UUIDOID, TEXTOID},
@@ -450,7 +487,7 @@ static SpiQuery q_cancel_schedule_runs = {
 static SpiQuery q_terminate_run = {
 	.generic = true,
 	.sql = TERMINATE_SET
-	" WHERE run_id = $1 AND status IN " RUN_OPEN_STATES
+	" WHERE run_id = $1 AND " RUN_IS_OPEN
 	" RETURNING workflow_id",
 	.nargs = 2,
 	.argtypes = {UUIDOID, TEXTOID},
@@ -718,9 +755,9 @@ static SpiQuery q_complete_many = {
 	"   SET status = 'completed', closed_at = now(), lease_expires_at = NULL,"
 	"       result = u.r, error = NULL, error_type = NULL"
 	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS u(id, r)"
-	" WHERE e.run_id = u.id AND e.status = 'running'"
-	"   AND e.cron_schedule IS NULL AND e.schedule_id IS NULL"
-	" RETURNING e.run_id",
+	" WHERE e.run_id = u.id AND (e.status = 'running') IS TRUE"
+	"   AND e.cron_schedule IS NULL"
+	" RETURNING e.run_id, e.workflow_id",
 	.nargs = 2,
 	.argtypes = {UUIDARRAYOID, JSONBARRAYOID},
 };
@@ -887,7 +924,7 @@ interval_or_null(int64 usecs, bool *isnull)
 
 void
 run_store_start_batch(const RunStart *runs, int n, TimestampTz now,
-					  bool *deadlines)
+					  TimestampTz written_at, bool *deadlines)
 {
 	enum
 	{
@@ -950,11 +987,11 @@ run_store_start_batch(const RunStart *runs, int n, TimestampTz now,
 		last_queue = rs->task_queue;
 	}
 	/* due now, never ahead of the real clock: as run_store_start() */
-	values[0] = TimestampTzGetDatum(Min(now, sched_real_now()));
+	values[0] = TimestampTzGetDatum(Min(now, written_at));
 	for (int c = 0; c < NCOLS; c++)
 		values[c + 1] = spi_array(cols[c], nulls[c], n, elem_types[c]);
 	/* created now, not when a batch prepared ahead of time began */
-	values[NCOLS + 1] = TimestampTzGetDatum(sched_real_now());
+	values[NCOLS + 1] = TimestampTzGetDatum(written_at);
 	SPI_connect();
 	spi_run(&q_start_batch, values, NULL, false, 0);
 	SPI_finish();
@@ -1181,6 +1218,56 @@ run_store_lookup(const pg_uuid_t *run_id, char **status, char **schedule_id,
 	return found;
 }
 
+static int	run_id_cmp(const void *a, const void *b);
+
+/* An answer of q_run_lookup_many, by run id (run_id_cmp). */
+typedef struct LookupRow
+{
+	pg_uuid_t	id;
+	RunLookup	row;
+} LookupRow;
+
+void
+run_store_lookup_many(const pg_uuid_t *run_ids, int n, RunLookup *out)
+{
+	Datum	   *ids;
+	Datum		values[1];
+	uint64		nrows;
+	LookupRow  *got;
+
+	memset(out, 0, sizeof(RunLookup) * Max(n, 0));
+	if (n <= 0)
+		return;
+	ids = palloc(sizeof(Datum) * n);
+	for (int i = 0; i < n; i++)
+		ids[i] = UUIDPGetDatum(&run_ids[i]);
+	values[0] = spi_array(ids, NULL, n, UUIDOID);
+	SPI_connect();
+	nrows = spi_run(&q_run_lookup_many, values, NULL, false, 0);
+	got = SPI_palloc(sizeof(LookupRow) * Max(nrows, 1));
+	for (uint64 r = 0; r < nrows; r++)
+	{
+		bool		isnull;
+
+		got[r].id = *DatumGetUUIDP(spi_datum(r, 1, &isnull));
+		got[r].row.found = true;
+		got[r].row.status = out_string(spi_text(r, 2));
+		got[r].row.schedule_id = out_string(spi_text(r, 3));
+		got[r].row.owner = out_string(spi_text(r, 4));
+		got[r].row.task_queue = out_string(spi_text(r, 5));
+	}
+	SPI_finish();
+	qsort(got, nrows, sizeof(LookupRow), run_id_cmp);
+	for (int i = 0; i < n; i++)
+	{
+		LookupRow  *hit = bsearch(&run_ids[i], got, nrows, sizeof(LookupRow),
+								  run_id_cmp);
+
+		if (hit)
+			out[i] = hit->row;
+	}
+}
+
 bool
 run_store_open_run(const char *workflow_id, pg_uuid_t *run_id,
 				   char **schedule_id, char **owner, char **task_queue)
@@ -1389,6 +1476,28 @@ run_store_lock_due(const pg_uuid_t *run_id, TimestampTz now, RunRow *run)
 	return found;
 }
 
+bool
+run_store_complete_running(const pg_uuid_t *run_id, Jsonb *result,
+						   RunRow *run, char **close_reason)
+{
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+	bool		found;
+
+	values[0] = UUIDPGetDatum(run_id);
+	values[1] = result ? JsonbPGetDatum(result) : (Datum) 0;
+	nulls[1] = result ? ' ' : 'n';
+	SPI_connect();
+	found = spi_run(&q_complete_running, values, nulls, false, 0) > 0;
+	if (found)
+	{
+		run_from_spi(run_id, run);
+		*close_reason = out_string(spi_text(0, 20));
+	}
+	SPI_finish();
+	return found;
+}
+
 char *
 run_store_close_running(const pg_uuid_t *run_id, const char *status,
 						Jsonb *result, const char *error,
@@ -1412,6 +1521,13 @@ run_store_close_running(const pg_uuid_t *run_id, const char *status,
 	return close_reason;
 }
 
+/* A run closed by run_store_complete_many(): its id first (run_id_cmp). */
+typedef struct ClosedId
+{
+	pg_uuid_t	id;
+	char	   *workflow_id;
+} ClosedId;
+
 static int
 run_id_cmp(const void *a, const void *b)
 {
@@ -1420,14 +1536,14 @@ run_id_cmp(const void *a, const void *b)
 
 int
 run_store_complete_many(const pg_uuid_t *run_ids, Jsonb **results, int n,
-						bool *closed)
+						bool *closed, char **workflow_ids)
 {
 	Datum	   *ids;
 	Datum	   *res;
 	bool	   *rnull;
 	Datum		values[2];
 	uint64		done;
-	pg_uuid_t  *got;
+	ClosedId   *got;
 
 	if (n == 0)
 		return 0;
@@ -1445,18 +1561,25 @@ run_store_complete_many(const pg_uuid_t *run_ids, Jsonb **results, int n,
 	values[1] = spi_array(res, rnull, n, JSONBOID);
 	SPI_connect();
 	done = spi_run(&q_complete_many, values, NULL, false, 0);
-	got = SPI_palloc(sizeof(pg_uuid_t) * Max(done, 1));
+	got = SPI_palloc(sizeof(ClosedId) * Max(done, 1));
 	for (uint64 i = 0; i < done; i++)
 	{
 		bool		isnull;
 
-		got[i] = *DatumGetUUIDP(spi_datum(i, 1, &isnull));
+		got[i].id = *DatumGetUUIDP(spi_datum(i, 1, &isnull));
+		got[i].workflow_id = workflow_ids ? out_string(spi_text(i, 2)) : NULL;
 	}
 	SPI_finish();
-	qsort(got, done, sizeof(pg_uuid_t), run_id_cmp);
+	qsort(got, done, sizeof(ClosedId), run_id_cmp);
 	for (int i = 0; i < n; i++)
-		closed[i] = bsearch(&run_ids[i], got, done, sizeof(pg_uuid_t),
-							run_id_cmp) != NULL;
+	{
+		ClosedId   *c = bsearch(&run_ids[i], got, done, sizeof(ClosedId),
+								run_id_cmp);
+
+		closed[i] = c != NULL;
+		if (workflow_ids)
+			workflow_ids[i] = c ? c->workflow_id : NULL;
+	}
 	return (int) done;
 }
 
@@ -1825,7 +1948,7 @@ static SpiQuery q_check_sql_claim = {
 	.generic = true,
 	.sql =
 	"SELECT cancel_requested FROM sched.executions"
-	" WHERE run_id = $1 AND status = 'running' AND attempt = $2"
+	" WHERE run_id = $1 AND " RUN_IS_RUNNING " AND attempt = $2"
 	"   AND worker = $3"
 	" FOR NO KEY UPDATE",
 	.nargs = 3,

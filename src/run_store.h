@@ -109,12 +109,16 @@ extern bool run_store_start(const RunStart *rs, pg_uuid_t *run_id);
 
 /*
  * The tick's batch: n pending runs of schedules (due at now, never ahead
- * of the real clock), in one INSERT.  Every one must start: a refused one
- * fails the statement (unique violation), and the caller redoes its work
- * one start at a time.  Sets *deadlines when a run has a timeout.
+ * of written_at), created at written_at (the real time at which they are
+ * written, or, when the batch is written ahead of its time, the real time
+ * at which the schedules' clock reaches now), in one INSERT.  Every one
+ * must start: a refused one fails the statement (unique violation), and
+ * the caller redoes its work one start at a time.  Sets *deadlines when a
+ * run has a timeout.
  */
 extern void run_store_start_batch(const RunStart *runs, int n,
-								  TimestampTz now, bool *deadlines);
+								  TimestampTz now, TimestampTz written_at,
+								  bool *deadlines);
 
 /*
  * Many starts of sched.start_workflow (no schedule, no cron_schedule) in
@@ -140,6 +144,20 @@ extern uint64 run_store_start_backfill(const RunStart *proto, Datum *wf,
  * A run's status, schedule_id, owner and task queue (false: no such run).
  * The strings are palloc'd in the caller's context.
  */
+/* One run of run_store_lookup_many(): as run_store_lookup() gives it. */
+typedef struct RunLookup
+{
+	bool		found;
+	char	   *status;
+	char	   *schedule_id;
+	char	   *owner;
+	char	   *task_queue;
+} RunLookup;
+
+/* run_store_lookup() of n runs in one statement: out[i] is run_ids[i]'s. */
+extern void run_store_lookup_many(const pg_uuid_t *run_ids, int n,
+								  RunLookup *out);
+
 extern bool run_store_lookup(const pg_uuid_t *run_id, char **status,
 							 char **schedule_id, char **owner,
 							 char **task_queue);
@@ -205,6 +223,16 @@ extern bool run_store_lock_due(const pg_uuid_t *run_id, TimestampTz now,
 							   RunRow *run);
 
 /*
+ * A completion without a separate lock: closes run_id as completed with
+ * result if it is running, filling run as run_store_lock() would have read
+ * it (under the same lock, which the UPDATE takes) and *close_reason.
+ * False: not running or no such run, nothing changed (the caller locks and
+ * reads it to say why).
+ */
+extern bool run_store_complete_running(const pg_uuid_t *run_id, Jsonb *result,
+									   RunRow *run, char **close_reason);
+
+/*
  * A worker's report on a locked running run: closes it as status
  * ("completed", "failed", "canceled") with result, error and error_type.
  * Returns the run's close_reason (palloc'd, or NULL).
@@ -216,12 +244,14 @@ extern char *run_store_close_running(const pg_uuid_t *run_id,
 
 /*
  * Closes as completed, in one UPDATE, those of n distinct runs that are
- * running and have neither a schedule nor a cron chain (their close needs
- * nothing else); results may be NULL, or hold NULL elements.  closed[i]
- * tells which; returns how many.
+ * running and have no cron chain (their close needs nothing else but the
+ * schedule's reaction, which is the caller's: it holds the schedule locks
+ * of the runs of schedules); results may be NULL, or hold NULL elements.
+ * closed[i] tells which; workflow_ids (may be NULL) gets the workflow id of
+ * each closed run.  Returns how many.
  */
 extern int	run_store_complete_many(const pg_uuid_t *run_ids, Jsonb **results,
-									int n, bool *closed);
+									int n, bool *closed, char **workflow_ids);
 
 /* A retry of a locked open run: scheduled again, due at due. */
 extern void run_store_retry(const pg_uuid_t *run_id, TimestampTz due,

@@ -1548,6 +1548,64 @@ schedule_lock(const char *schedule_id)
 	return NULL;
 }
 
+/*
+ * A batch's schedules in one statement, in the order of their ids as bytes
+ * (strcmp, the order in which every batch locks them), the row read under
+ * the lock as schedule_lock() reads it (with the id as one more column
+ * after SCHEDULE_ROW_COLUMNS).
+ */
+static SpiQuery q_lock_many = {
+	.generic = true,
+	.sql = "SELECT " SCHEDULE_ROW_COLUMNS ", s.schedule_id"
+	" FROM sched.schedules s WHERE s.schedule_id = ANY ($1)"
+	" ORDER BY s.schedule_id COLLATE \"C\" FOR UPDATE",
+	.nargs = 1,
+	.argtypes = {TEXTARRAYOID},
+};
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+void
+schedule_lock_many(char **ids, int n, ScheduleLock **out)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	Datum		values[1];
+	MemoryContext cxt = CurrentMemoryContext;
+	uint64		nrows;
+
+	for (int i = 0; i < n; i++)
+	{
+		elems[i] = CStringGetTextDatum(ids[i]);
+		out[i] = NULL;
+	}
+	if (n == 0)
+		return;
+	values[0] = spi_array(elems, NULL, n, TEXTOID);
+	SPI_connect();
+	nrows = spi_run(&q_lock_many, values, NULL, false, 0);
+	for (uint64 r = 0; r < nrows; r++)
+	{
+		char	   *id = spi_text(r, SCHEDULE_ROW_NCOLUMNS + 1);
+		char	  **hit = bsearch(&id, ids, n, sizeof(char *), id_cmp);
+		MemoryContext spi;
+		ScheduleLock *sl;
+
+		if (hit == NULL)
+			continue;
+		spi = MemoryContextSwitchTo(cxt);
+		sl = lock_new(id);
+		sl->tuple = heap_copytuple(SPI_tuptable->vals[r]);
+		sl->desc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+		MemoryContextSwitchTo(spi);
+		out[hit - ids] = sl;
+	}
+	SPI_finish();
+}
+
 ScheduleLock *
 schedule_try_lock(const char *schedule_id, bool *exists)
 {
@@ -1693,31 +1751,48 @@ schedule_process_guarded(const char *schedule_id, ScheduleProcess *opts,
 
 /* ---- a run's close ---- */
 
+/*
+ * Which of the closed runs (schedule id, workflow id) belong to the
+ * schedule's present incarnation (created at or after $3's time), and
+ * whether any run of each was tracked by the overlap policy.  The schedule
+ * is compared with IS NOT DISTINCT FROM (never NULL here) so that the
+ * plan looks the runs up by workflow id (executions_workflow_id), not among
+ * all of the schedule's runs.  These statements of a batch keep their
+ * generic plan (nested loops over the arrays, by index): a custom plan
+ * would be made again at every close, for the arrays' lengths.
+ */
 static SpiQuery q_closed_tracked = {
+	.generic = true,
 	.sql =
-	"SELECT bool_or(e.overlap_tracked) FROM sched.executions e"
-	" WHERE e.workflow_id = $2 AND e.schedule_id = $1"
-	"   AND e.created_at >= $3",
+	"SELECT u.s, u.w, bool_or(e.overlap_tracked)"
+	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+	"                  pg_catalog.unnest($3)) AS u(s, w, c)"
+	"  JOIN sched.executions e"
+	"    ON e.workflow_id = u.w AND e.created_at >= u.c"
+	"   AND e.schedule_id IS NOT DISTINCT FROM u.s"
+	" GROUP BY u.s, u.w",
 	.nargs = 3,
-	.argtypes = {TEXTOID, TEXTOID, TIMESTAMPTZOID},
+	.argtypes = {TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID},
 };
 
-/* a completion clears the last failure (Temporal's ContinuedFailure) */
-static SpiQuery q_closed_result = {
+/*
+ * The last completion results and last failures of a batch's schedules, in
+ * one statement: c says whether the result is set; the failure is always
+ * the one left (a completion clears it, Temporal's ContinuedFailure).
+ */
+static SpiQuery q_closed_results = {
+	.generic = true,
 	.sql =
-	"UPDATE sched.schedules SET last_completion_result = $2,"
-	" last_failure = NULL"
-	" WHERE schedule_id = $1",
-	.nargs = 2,
-	.argtypes = {TEXTOID, JSONBOID},
-};
-
-/* a failure keeps the last completion result */
-static SpiQuery q_closed_failure = {
-	.sql =
-	"UPDATE sched.schedules SET last_failure = $2 WHERE schedule_id = $1",
-	.nargs = 2,
-	.argtypes = {TEXTOID, JSONBOID},
+	"UPDATE sched.schedules s"
+	"   SET last_completion_result = CASE WHEN u.c THEN u.r"
+	"                                ELSE s.last_completion_result END,"
+	"       last_failure = u.f"
+	"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+	"                  pg_catalog.unnest($3), pg_catalog.unnest($4))"
+	"       AS u(id, c, r, f)"
+	" WHERE s.schedule_id = u.id",
+	.nargs = 4,
+	.argtypes = {TEXTARRAYOID, BOOLARRAYOID, JSONBARRAYOID, JSONBARRAYOID},
 };
 
 static SpiQuery q_closed_pause = {
@@ -1739,116 +1814,272 @@ schedule_run_closed(ScheduleLock *sl, const char *workflow_id,
 					const char *status, const char *message, Jsonb *result,
 					Jsonb *failure)
 {
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	bool		isnull;
-	bool		paused;
-	bool		tracked;
-	bool		paused_now = false;
-	SchedulePolicy policy;
-	int64		token;
-	TimestampTz now = schedule_clock();
-	ScheduleProcess opts;
-	ProcessArgs args;
+	ScheduleClosedRun run;
 
-	if (sl->stale && !lock_read(sl, &q_lock))
+	run.workflow_id = workflow_id;
+	run.status = status;
+	run.message = message;
+	run.result = result;
+	run.failure = failure;
+	schedule_runs_closed(sl, &run, 1);
+}
+
+/*
+ * The reaction to n closes at once, as n reactions one after the other
+ * would leave the schedule: the last completion result is the latest
+ * completed run's, the first failure that finds the schedule running
+ * pauses it (pause_on_failure, with its note), and the buffer is processed
+ * once, after all of them (a run started by an earlier one-at-a-time
+ * reaction would be tracked and running, and hold back the later ones the
+ * same way).
+ */
+void
+schedule_runs_closed(ScheduleLock *sl, const ScheduleClosedRun *runs, int n)
+{
+	schedule_runs_closed_many(&sl, &runs, &n, 1);
+}
+
+/* What one schedule's closes of a batch decide (schedule_runs_closed_many). */
+typedef struct ClosedDecision
+{
+	bool	   *counts;			/* per run: of the present incarnation */
+	bool		tracked;		/* one of them was tracked */
+	bool		completed;		/* one of them completed: result is the latest */
+	Jsonb	   *result;
+	bool		failure_set;	/* last_failure changes: to failure */
+	Jsonb	   *failure;
+	bool		paused_now;
+	bool		paused;
+	int64		token;
+} ClosedDecision;
+
+void
+schedule_runs_closed_many(ScheduleLock **sls, const ScheduleClosedRun **runs,
+						  const int *nruns, int nsl)
+{
+	ClosedDecision *dec = palloc0(sizeof(ClosedDecision) * Max(nsl, 1));
+	TimestampTz now = schedule_clock();
+	int			total = 0;
+	int			m = 0;
+	int			nwritten = 0;
+	Datum	   *sids;
+	Datum	   *wids;
+	Datum	   *cats;
+	Datum	   *fails;
+	bool	   *rnulls;
+	bool	   *fnulls;
+	Datum		values[3];
+	bool		isnull;
+	uint64		nrows;
+	SchedulePolicy *policies = palloc0(sizeof(SchedulePolicy) * Max(nsl, 1));
+	char	  **sorted = palloc(sizeof(char *) * Max(nsl, 1));
+	int		   *order = palloc(sizeof(int) * Max(nsl, 1));
+
+	for (int k = 0; k < nsl; k++)
+		total += (sls[k] && nruns[k] > 0) ? nruns[k] : 0;
+	if (total == 0)
 		return;
-	paused = DatumGetBool(heap_getattr(sl->tuple, COL_PAUSED, sl->desc,
-									   &isnull));
-	token = DatumGetInt64(heap_getattr(sl->tuple, COL_TOKEN, sl->desc,
-									   &isnull));
+	sids = palloc(sizeof(Datum) * total);
+	wids = palloc(sizeof(Datum) * total);
+	cats = palloc(sizeof(Datum) * total);
+	fails = palloc(sizeof(Datum) * total);
+	rnulls = palloc(sizeof(bool) * total);
+	fnulls = palloc(sizeof(bool) * total);
+	for (int k = 0; k < nsl; k++)
+	{
+		ScheduleLock *sl = sls[k];
+
+		if (sl == NULL || nruns[k] <= 0)
+			continue;
+		if (sl->stale && !lock_read(sl, &q_lock))
+		{
+			sls[k] = NULL;		/* deleted meanwhile: nothing to react */
+			continue;
+		}
+		dec[k].counts = palloc0(sizeof(bool) * nruns[k]);
+		dec[k].paused = DatumGetBool(heap_getattr(sl->tuple, COL_PAUSED,
+												  sl->desc, &isnull));
+		dec[k].token = DatumGetInt64(heap_getattr(sl->tuple, COL_TOKEN,
+												  sl->desc, &isnull));
+		for (int i = 0; i < nruns[k]; i++)
+		{
+			sids[m] = CStringGetTextDatum(sl->id);
+			wids[m] = CStringGetTextDatum(runs[k][i].workflow_id);
+			cats[m++] = heap_getattr(sl->tuple, COL_CREATED_AT, sl->desc,
+									 &isnull);
+		}
+	}
+	if (m == 0)
+		return;
+
+	/* the schedules by id, to find the rows of the query's answer */
+	for (int k = 0; k < nsl; k++)
+		order[k] = k;
+	for (int k = 1; k < nsl; k++)
+		for (int j = k; j > 0; j--)
+		{
+			const char *a = sls[order[j - 1]] ? sls[order[j - 1]]->id : "";
+			const char *b = sls[order[j]] ? sls[order[j]]->id : "";
+			int			t;
+
+			if (strcmp(a, b) <= 0)
+				break;
+			t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (int k = 0; k < nsl; k++)
+		sorted[k] = sls[order[k]] ? sls[order[k]]->id : "";
 
 	SPI_connect();
-	values[0] = CStringGetTextDatum(sl->id);
-	values[1] = CStringGetTextDatum(workflow_id);
-	values[2] = heap_getattr(sl->tuple, COL_CREATED_AT, sl->desc, &isnull);
-	spi_run(&q_closed_tracked, values, NULL, false, 1);
-	tracked = DatumGetBool(spi_datum(0, 1, &isnull));
+	values[0] = spi_array(sids, NULL, m, TEXTOID);
+	values[1] = spi_array(wids, NULL, m, TEXTOID);
+	values[2] = spi_array(cats, NULL, m, TIMESTAMPTZOID);
+	nrows = spi_run(&q_closed_tracked, values, NULL, false, 0);
 
 	/*
-	 * Deleted and created again since it started this run: its runs live on
+	 * A run whose workflow id has no run in this incarnation: the schedule
+	 * was deleted and created again since it started it; its runs live on
 	 * alone (SEMANTICS.md 5) and say nothing to the new one.
 	 */
-	if (isnull)
+	for (uint64 r = 0; r < nrows; r++)
 	{
-		SPI_finish();
-		return;
-	}
-	schedule_policy_from_jsonb(DatumGetJsonbP(heap_getattr(sl->tuple,
-														   COL_POLICY,
-														   sl->desc,
-														   &isnull)),
-							   "schedule.policy", &policy);
+		char	   *sid = spi_text(r, 1);
+		char	   *wf = spi_text(r, 2);
+		bool		t = DatumGetBool(spi_datum(r, 3, &isnull));
+		char	  **hit = bsearch(&sid, sorted, nsl, sizeof(char *), id_cmp);
+		int			k;
 
-	if (strcmp(status, "completed") == 0)
-	{
-		values[1] = result ? JsonbPGetDatum(result) : (Datum) 0;
-		nulls[1] = result ? ' ' : 'n';
-		spi_run(&q_closed_result, values, nulls, false, 0);
-		sl->stale = true;
+		if (hit == NULL)
+			continue;
+		/* ids are distinct: the one schedule of that id */
+		k = order[hit - sorted];
+		for (int i = 0; i < nruns[k]; i++)
+			if (strcmp(runs[k][i].workflow_id, wf) == 0)
+			{
+				dec[k].counts[i] = true;
+				dec[k].tracked |= t;
+			}
 	}
-	if (failure != NULL)
-	{
-		Datum		fvalues[2];
 
-		fvalues[0] = values[0];
-		fvalues[1] = JsonbPGetDatum(failure);
-		spi_run(&q_closed_failure, fvalues, NULL, false, 0);
-		sl->stale = true;
+	for (int k = 0; k < nsl; k++)
+	{
+		ScheduleLock *sl = sls[k];
+		ClosedDecision *d = &dec[k];
+
+		if (sl == NULL || d->counts == NULL)
+			continue;
+		schedule_policy_from_jsonb(DatumGetJsonbP(heap_getattr(sl->tuple,
+															   COL_POLICY,
+															   sl->desc,
+															   &isnull)),
+								   "schedule.policy", &policies[k]);
+		for (int i = 0; i < nruns[k]; i++)
+		{
+			const ScheduleClosedRun *run = &runs[k][i];
+
+			if (!d->counts[i])
+				continue;
+			if (strcmp(run->status, "completed") == 0)
+			{
+				d->completed = true;
+				d->result = run->result;
+				d->failure_set = true;
+				d->failure = NULL;
+			}
+			else if (run->failure != NULL)
+			{
+				d->failure_set = true;
+				d->failure = run->failure;
+			}
+			if ((strcmp(run->status, "failed") == 0 ||
+					  strcmp(run->status, "timed_out") == 0) &&
+					 policies[k].pause_on_failure && !d->paused)
+			{
+				/* SEMANTICS.md 3.3; canceled and terminated runs do not pause it */
+				char	   *note;
+
+				if (strcmp(run->status, "failed") == 0)
+					note = (run->message && run->message[0]) ?
+						psprintf("paused due to workflow failure: %s: %s",
+								 run->workflow_id, run->message) :
+						psprintf("paused due to workflow failure: %s",
+								 run->workflow_id);
+				else
+					note = psprintf("paused due to workflow timeout: %s",
+									run->workflow_id);
+				/* the note is at most 1000 bytes: cut on a character */
+				note[pg_mbcliplen(note, strlen(note), SCHEDULE_NOTE_MAX)] = '\0';
+				d->token = schedule_new_token(d->token, now);
+				values[0] = CStringGetTextDatum(sl->id);
+				values[1] = CStringGetTextDatum(note);
+				values[2] = Int64GetDatum(d->token);
+				spi_run(&q_closed_pause, values, NULL, false, 0);
+				d->paused = true;
+				d->paused_now = true;
+				sl->stale = true;
+				/* no silent stop: an operator finds it in the log too */
+				ereport(LOG,
+						(errmsg("pg_sched paused schedule \"%s\": %s", sl->id,
+								note)));
+			}
+		}
+		if (d->completed || d->failure_set)
+		{
+			/* the arrays of the run look-up are free again: reused */
+			sids[nwritten] = CStringGetTextDatum(sl->id);
+			wids[nwritten] = BoolGetDatum(d->completed);
+			cats[nwritten] = d->result ? JsonbPGetDatum(d->result) : (Datum) 0;
+			fails[nwritten] = d->failure ? JsonbPGetDatum(d->failure) : (Datum) 0;
+			rnulls[nwritten] = d->result == NULL;
+			fnulls[nwritten] = d->failure == NULL;
+			nwritten++;
+			sl->stale = true;
+		}
 	}
-	if ((strcmp(status, "failed") == 0 ||
-			  strcmp(status, "timed_out") == 0) &&
-			 policy.pause_on_failure && !paused)
+	if (nwritten > 0)
 	{
-		/* SEMANTICS.md 3.3; canceled and terminated runs do not pause it */
-		char	   *note;
+		Datum		rvalues[4];
 
-		if (strcmp(status, "failed") == 0)
-			note = (message && message[0]) ?
-				psprintf("paused due to workflow failure: %s: %s",
-						 workflow_id, message) :
-				psprintf("paused due to workflow failure: %s", workflow_id);
-		else
-			note = psprintf("paused due to workflow timeout: %s", workflow_id);
-		/* the note is at most 1000 bytes: cut on a character */
-		note[pg_mbcliplen(note, strlen(note), SCHEDULE_NOTE_MAX)] = '\0';
-		token = schedule_new_token(token, now);
-		values[1] = CStringGetTextDatum(note);
-		values[2] = Int64GetDatum(token);
-		spi_run(&q_closed_pause, values, NULL, false, 0);
-		paused = true;
-		paused_now = true;
-		sl->stale = true;
-		/* no silent stop: an operator finds it in the log too */
-		ereport(LOG,
-				(errmsg("pg_sched paused schedule \"%s\": %s", sl->id, note)));
+		rvalues[0] = spi_array(sids, NULL, nwritten, TEXTOID);
+		rvalues[1] = spi_array(wids, NULL, nwritten, BOOLOID);
+		rvalues[2] = spi_array(cats, rnulls, nwritten, JSONBOID);
+		rvalues[3] = spi_array(fails, fnulls, nwritten, JSONBOID);
+		spi_run(&q_closed_results, rvalues, NULL, false, 0);
 	}
 	SPI_finish();
 
 	/*
 	 * SEMANTICS.md 3.1: the buffer is processed at once, not at a tick.  An
 	 * allow_all run (untracked) never counted as running, so its close
-	 * changes no decision of the buffer: nothing to process, unless its
+	 * changes no decision of the buffer: nothing to process, unless a
 	 * failure just paused the schedule (whose next_due must go).  The
-	 * processing starts from the row read under the lock, with what this
-	 * close changed in it.
+	 * processing starts from the row read under the lock, with what these
+	 * closes changed in it.
 	 */
-	if (!tracked && !paused_now)
-		return;
-	memset(&opts, 0, sizeof(opts));
-	opts.now = now;
-	opts.bounded = true;
-	memset(&args, 0, sizeof(args));
-	args.schedule_id = sl->id;
-	args.opts = &opts;
-	args.sl = sl;
-	args.policy = &policy;
-	args.paused = paused;
-	args.token = token;
-	args.set_last_result = strcmp(status, "completed") == 0;
-	args.last_result = result;
-	args.set_last_failure = args.set_last_result || failure != NULL;
-	args.last_failure = failure;
-	process_guarded_args(&args, now);
-	sl->stale = true;
+	for (int k = 0; k < nsl; k++)
+	{
+		ScheduleProcess opts;
+		ProcessArgs args;
+
+		if (sls[k] == NULL || dec[k].counts == NULL ||
+			(!dec[k].tracked && !dec[k].paused_now))
+			continue;
+		memset(&opts, 0, sizeof(opts));
+		opts.now = now;
+		opts.bounded = true;
+		memset(&args, 0, sizeof(args));
+		args.schedule_id = sls[k]->id;
+		args.opts = &opts;
+		args.sl = sls[k];
+		args.policy = &policies[k];
+		args.paused = dec[k].paused;
+		args.token = dec[k].token;
+		args.set_last_result = dec[k].completed;
+		args.last_result = dec[k].result;
+		args.set_last_failure = dec[k].failure_set;
+		args.last_failure = dec[k].failure;
+		process_guarded_args(&args, now);
+		sls[k]->stale = true;
+	}
 }

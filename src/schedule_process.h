@@ -174,6 +174,13 @@ typedef struct ScheduleLock ScheduleLock;
 extern ScheduleLock *schedule_lock(const char *schedule_id);
 
 /*
+ * Locks n distinct schedules in one statement, ids sorted by strcmp (the
+ * order in which they are locked); out[i] is ids[i]'s lock, NULL if it
+ * does not exist.
+ */
+extern void schedule_lock_many(char **ids, int n, ScheduleLock **out);
+
+/*
  * The same without waiting: NULL if locked by someone else (*exists) or
  * missing (!*exists).
  */
@@ -197,6 +204,35 @@ extern void schedule_lock_free(ScheduleLock *sl);
 extern void schedule_run_closed(ScheduleLock *sl, const char *workflow_id,
 								const char *status, const char *message,
 								Jsonb *result, Jsonb *failure);
+
+/* One of the runs closed by schedule_runs_closed(). */
+typedef struct ScheduleClosedRun
+{
+	const char *workflow_id;
+	const char *status;			/* the closing status */
+	const char *message;		/* the error or reason; may be NULL */
+	Jsonb	   *result;			/* completed runs: the result; may be NULL */
+	Jsonb	   *failure;		/* failed runs: the last failure; may be NULL */
+} ScheduleClosedRun;
+
+/*
+ * n runs of the locked schedule have just closed, in this order (in one
+ * batch): the same reaction as schedule_run_closed() for each in turn,
+ * with the row written and the buffer processed once.
+ */
+extern void schedule_runs_closed(ScheduleLock *sl,
+								 const ScheduleClosedRun *runs, int n);
+
+/*
+ * The same for the runs of nsl distinct locked schedules (sls[k] with its
+ * runs[k][0 .. nruns[k]-1]), with one statement for all of them where one
+ * per schedule would do the same (which runs count, the last completion
+ * results).  sls[k] may be NULL (no schedule: skipped); a lock whose
+ * schedule is gone is set to NULL.
+ */
+extern void schedule_runs_closed_many(ScheduleLock **sls,
+									  const ScheduleClosedRun **runs,
+									  const int *nruns, int nsl);
 
 /* A new conflict token: greater than the old one, from the clock in ms. */
 extern int64 schedule_new_token(int64 old, TimestampTz now);

@@ -127,10 +127,10 @@ batch_write_rows(ScheduleBatch *b, TimestampTz now)
 #define MAX_PREPARED_WAIT_MS	100
 
 /*
- * Waits until schedule_clock() reaches t: a batch prepared ahead of its due
- * time is written at that time, not before.  The batch's schedules are
- * locked meanwhile, so nothing can change what was decided for them (a run
- * closing locks its schedule first).  Bounded, so that a clock stepping
+ * Waits until schedule_clock() reaches t: a batch prepared (and written)
+ * ahead of its due time commits at that time, not before.  The batch's
+ * schedules are locked meanwhile, so nothing can change what was decided
+ * for them (a run closing locks its schedule first).  Bounded, so that a clock stepping
  * back cannot hold the locks.
  */
 static void
@@ -152,6 +152,22 @@ wait_for_clock(TimestampTz t)
 						 PG_WAIT_EXTENSION);
 		CHECK_FOR_INTERRUPTS();
 	}
+}
+
+/*
+ * The real time at which a batch due at t (schedules' clock) counts as
+ * written: now, or if it is written ahead, when the schedules' clock
+ * reaches t, which is when wait_for_clock() lets it commit (at most
+ * MAX_PREPARED_WAIT_MS ahead).  The runs' created_at and due_at: a run is
+ * never created before its actual time (it is invisible until then).
+ */
+static TimestampTz
+written_at(TimestampTz t)
+{
+	TimestampTz real = sched_real_now();
+	TimestampTz due_real = t - (schedule_clock() - real);
+
+	return Max(real, Min(due_real, real + MAX_PREPARED_WAIT_MS * 1000));
 }
 
 /* The due schedules of a tick (columns of the tick's query, below). */
@@ -232,12 +248,22 @@ tick_batch(void *arg)
 															 &isnull)),
 								 &opts, &b);
 	}
-	stats.prepare_us = sched_real_now() - started;
-	wait_for_clock(a->now);
-	run_store_start_batch(b.runs, b.nruns, a->now, &deadlines);
+
+	/*
+	 * The batch is written before the clock reaches its time, and committed
+	 * when it does: nobody sees the runs or the rows before the commit (the
+	 * schedules are locked, the runs are new), so what is left after the
+	 * due time is the commit alone, not the INSERT and the UPDATE of a
+	 * large fire (figure 3).  The scheduler wakes ahead by what all of
+	 * this took last time (prepare_us, at most MAX_PREPARED_WAIT_MS).
+	 */
+	run_store_start_batch(b.runs, b.nruns, a->now, written_at(a->now),
+						  &deadlines);
 	batch_write_rows(&b, a->now);
 	if (b.wake || deadlines)
 		scheduler_wake_at_commit();
+	stats.prepare_us = sched_real_now() - started;
+	wait_for_clock(a->now);
 
 	/* before SPI_finish(), which frees the batch */
 	if (a->stats)

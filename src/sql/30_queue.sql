@@ -68,13 +68,14 @@ COMMENT ON FUNCTION sched.complete_runs(uuid[], jsonb[]) IS
 'sched.complete for many runs in one call (results NULL, or one per run): one row per run id, in input order, with the run''s status after the call, or the SQLSTATE and message of the refusal that sched.complete would have raised for it; a refusal never stops the others';
 
 CREATE FUNCTION sched.fail_runs(run_ids uuid[], errors text[],
-								non_retryable boolean[] DEFAULT NULL)
+								non_retryable boolean[] DEFAULT NULL,
+								error_types text[] DEFAULT NULL)
 RETURNS TABLE (run_id uuid, status text, sqlstate text, message text)
 AS 'MODULE_PATHNAME', 'sched_fail_runs'
 LANGUAGE C VOLATILE;
 
-COMMENT ON FUNCTION sched.fail_runs(uuid[], text[], boolean[]) IS
-'sched.fail for many runs in one call (one error, and optionally one non_retryable flag, per run): one row per run id, in input order; status is scheduled when a retry was scheduled, failed when the run closed, NULL with the SQLSTATE and message when refused';
+COMMENT ON FUNCTION sched.fail_runs(uuid[], text[], boolean[], text[]) IS
+'sched.fail for many runs in one call (one error, and optionally one non_retryable flag and one error_type, per run): one row per run id, in input order; status is scheduled when a retry was scheduled, failed when the run closed, NULL with the SQLSTATE and message when refused';
 
 CREATE FUNCTION sched.cancel_workflow(workflow_id text, reason text DEFAULT NULL)
 RETURNS void

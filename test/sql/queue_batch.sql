@@ -113,6 +113,26 @@ SELECT status, sqlstate, pg_temp.mask(message) AS message
 SELECT pg_temp.try($$SELECT * FROM sched.fail_runs(ARRAY[NULL::uuid], NULL)$$);
 SELECT pg_temp.try($$SELECT * FROM sched.fail_runs(ARRAY[NULL::uuid], ARRAY['a', 'b'])$$);
 SELECT pg_temp.try($$SELECT * FROM sched.fail_runs(ARRAY[NULL::uuid], ARRAY['a'], ARRAY[true, false])$$);
+-- error types, one per run, as sched.fail's error_type: a type the policy
+-- lists as non-retryable makes the failure final, another one is retried;
+-- the type is kept on the run either way
+SELECT pg_temp.start('etype', 4, 'qb-q9',
+       '{"retry_policy": {"initial_interval": "1 hour", "maximum_attempts": 3,
+                          "non_retryable_error_types": ["Fatal"]}}');
+SELECT count(*) AS claimed FROM sched.poll('qb-q9', 'w1', 10, '1 hour');
+SELECT n, status, sqlstate, pg_temp.mask(message) AS message
+  FROM sched.fail_runs(ARRAY[pg_temp.run('qb-etype-1'),     -- listed: final
+                             pg_temp.run('qb-etype-2'),     -- not listed: retried
+                             pg_temp.run('qb-etype-3')],    -- too long: refused
+                       ARRAY['no disk', 'timeout', 'x'],
+                       NULL,
+                       ARRAY['Fatal', 'Transient', repeat('T', 1001)])
+  WITH ORDINALITY AS r(run_id, status, sqlstate, message, n);
+-- the same through sched.fail, for comparison
+SELECT sched.fail(pg_temp.run('qb-etype-4'), 'no disk', false, 'Fatal');
+SELECT pg_temp.mask(workflow_id) AS workflow_id, status, error, error_type, retries
+  FROM sched.executions WHERE task_queue = 'qb-q9' ORDER BY workflow_id;
+SELECT pg_temp.try($$SELECT * FROM sched.fail_runs(ARRAY[NULL::uuid], ARRAY['a'], NULL, ARRAY['A', 'B'])$$);
 
 -- ---- schedule reactions ----
 -- buffer_all: the buffered start follows at once when a batch closes the
@@ -277,3 +297,42 @@ DELETE FROM sched.executions WHERE task_queue = 'qb-q6';
 REVOKE USAGE ON SCHEMA sched FROM regress_qb_alice, regress_qb_bob;
 DROP ROLE regress_qb_alice;
 DROP ROLE regress_qb_bob;
+
+-- runs of one schedule closed by one batch react as they would one after
+-- the other: the last completion result is the latest completed run's (in
+-- input order), and the buffer is processed once, after all of them: of
+-- two buffered actions, one starts when two untracked (allow_all backfill)
+-- runs and the running run close together, and it gets the latest result.
+-- qb-last closes them in one batch, qb-last1 one at a time, in one order.
+SELECT sched.create_schedule(id, jsonb_build_object(
+    'action', jsonb_build_object('workflow', 'Report', 'id', id, 'task_queue', 'qb-ql'),
+    'spec', '{"intervals": [{"every": 60}]}'::jsonb,
+    'policy', '{"overlap": "buffer_all"}'::jsonb,
+    'state', '{"paused": true}'::jsonb))
+  FROM unnest(ARRAY['qb-last', 'qb-last1']) id;
+SELECT sched.trigger(id), sched.trigger(id), sched.trigger(id),
+       sched.backfill(id, '2030-01-01 00:00Z', '2030-01-01 00:01Z', 'allow_all')
+  FROM unnest(ARRAY['qb-last', 'qb-last1']) id;
+SELECT schedule_id, count(*) AS buffered FROM sched.buffer
+ WHERE schedule_id LIKE 'qb-last%' GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS claimed FROM sched.poll('qb-ql', 'w1', 10, '1 hour');
+CREATE VIEW pg_temp.last_runs AS
+    SELECT schedule_id, run_id FROM sched.executions
+     WHERE schedule_id LIKE 'qb-last%' AND status = 'running'
+     ORDER BY overlap_tracked, workflow_id;
+SELECT n, r.status, r.sqlstate
+  FROM sched.complete_runs(
+         ARRAY(SELECT run_id FROM pg_temp.last_runs WHERE schedule_id = 'qb-last'),
+         ARRAY['{"n": 1}', '{"n": 2}', '{"n": 3}']::jsonb[])
+  WITH ORDINALITY AS r(run_id, status, sqlstate, message, n);
+SELECT sched.complete(run_id, jsonb_build_object('n', n))
+  FROM (SELECT run_id, row_number() OVER () AS n FROM pg_temp.last_runs
+         WHERE schedule_id = 'qb-last1') r
+ ORDER BY n;
+SELECT schedule_id, last_completion_result FROM sched.schedules
+ WHERE schedule_id LIKE 'qb-last%' ORDER BY 1;
+SELECT schedule_id, count(*) AS buffered FROM sched.buffer
+ WHERE schedule_id LIKE 'qb-last%' GROUP BY 1 ORDER BY 1;
+SELECT schedule_id, status, overlap_tracked, last_completion_result, count(*)
+  FROM sched.executions WHERE schedule_id LIKE 'qb-last%'
+ GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3;

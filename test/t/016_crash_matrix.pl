@@ -148,11 +148,26 @@ sub scheduler_pid
 
 # After a crash: a new scheduler fires again (2 s past the crash), and the
 # workers run again.
+# poll_query_until() right after a crash: its psql may find the server
+# still restarting and exit before reading the query, which IPC::Run
+# reports by dying ("ack Broken pipe"); poll again then.
+sub poll_after_crash
+{
+	my ($query) = @_;
+	for (my $try = 0; $try < 20; $try++)
+	{
+		my $ok = eval { $node->poll_query_until('postgres', $query) };
+		return $ok if defined $ok;
+		diag("polling again after: $@");
+		usleep(100_000);
+	}
+	return 0;
+}
+
 sub wait_recovered
 {
 	my ($what, $old_pid, $before) = @_;
-	ok( $node->poll_query_until(
-			'postgres',
+	ok( poll_after_crash(
 			"SELECT count(*) = 1 FROM pg_stat_activity "
 			  . "WHERE backend_type = 'pg_sched scheduler' AND pid <> $old_pid"),
 		"$what: a new scheduler runs");

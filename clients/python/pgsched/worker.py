@@ -9,8 +9,9 @@ task is cancelled when it says cancellation was requested, abandoned when it
 is refused); so is a buffered run that waits that long for a slot.  Reports
 are queued and sent by one reporter task: every completion waiting when it
 wakes goes in one sched.complete_runs call (per-run refusals are logged and
-dropped); failures go with sched.fail (it carries error_type) and
-cancellations with sched.canceled.  Idle, it waits for NOTIFY sched_tasks
+dropped); so do failures, in one sched.fail_runs call with their error
+types (one sched.fail each on a server without it), and cancellations go
+with sched.canceled.  Idle, it waits for NOTIFY sched_tasks
 with its task queue as payload, or poll_interval.
 
 Every SQL call is its own transaction (autocommit): the README's rule that
@@ -88,6 +89,7 @@ class Worker:
         self._run_task: Optional[asyncio.Task] = None
         self._conn: Optional[psycopg.AsyncConnection] = None
         self._batched: Optional[bool] = None  # does the server have sched.complete_runs?
+        self._batched_fail: Optional[bool] = None  # ... sched.fail_runs with error_types?
 
     # -- lifecycle
 
@@ -123,6 +125,7 @@ class Worker:
                     if self._conn is None or self._conn.closed:
                         self._conn = await self._connect()
                         self._batched = None
+                        self._batched_fail = None
                         self._report_wanted.set()  # reports that waited for a connection
                     if listener is None or listener.done():
                         if listener is not None and not listener.cancelled():
@@ -383,12 +386,11 @@ class Worker:
             completions = [(r, p) for k, r, p in batch if k == "complete"]
             if completions:
                 await self._send_completions(completions)
+            failures = [(r, p) for k, r, p in batch if k == "fail"]
+            if failures:
+                await self._send_failures(failures)
             for kind, run_id, params in batch:
-                if kind == "fail":
-                    await self._send_one(
-                        run_id, "SELECT sched.fail(%s, %s, non_retryable => %s, "
-                        "error_type => %s)", (run_id, *params))
-                elif kind == "canceled":
+                if kind == "canceled":
                     await self._send_one(run_id, "SELECT sched.canceled(%s)", (run_id,))
         finally:
             self._reporting = False
@@ -414,6 +416,28 @@ class Worker:
             if sqlstate is not None:
                 # e.g. terminated or timed out meanwhile: nobody wants the result
                 log.warning("run %s: completion refused (%s): %s", run_id, sqlstate, message)
+
+    async def _send_failures(self, failures: List[Tuple[str, Any]]) -> None:
+        if self._batched_fail is None:
+            rows = await self._guard(None, "SELECT to_regprocedure("
+                                     "'sched.fail_runs(uuid[], text[], boolean[], text[])') IS NOT NULL",
+                                     ())
+            self._batched_fail = bool(rows and rows[0][0])
+        if not self._batched_fail:  # a server without error types in the batch
+            for run_id, params in failures:
+                await self._send_one(
+                    run_id, "SELECT sched.fail(%s, %s, non_retryable => %s, "
+                    "error_type => %s)", (run_id, *params))
+            return
+        ids = [r for r, _ in failures]
+        rows = await self._guard(
+            ids, "SELECT run_id, status, sqlstate, message "
+            "FROM sched.fail_runs(%s::uuid[], %s::text[], %s::boolean[], %s::text[])",
+            (ids, [p[0] for _, p in failures], [p[1] for _, p in failures],
+             [p[2] for _, p in failures]))
+        for run_id, status, sqlstate, message in rows or ():
+            if sqlstate is not None:
+                log.warning("run %s: failure report refused (%s): %s", run_id, sqlstate, message)
 
     async def _send_one(self, run_id: str, sql: str, params: Sequence[Any]) -> None:
         await self._guard([run_id], sql, params)

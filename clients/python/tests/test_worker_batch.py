@@ -44,6 +44,21 @@ class Noop:
         return {"i": i}
 
 
+class Rejected(Exception):
+    pass
+
+
+@workflow.defn(name="Reject")
+class Reject:
+    """Fails at once: even arguments with a retryable error, odd ones with
+    an error type the retry policy lists as non-retryable."""
+
+    async def run(self, i: int) -> dict:
+        if i % 2:
+            raise Rejected(f"rejected {i}")
+        raise ValueError(f"bad {i}")
+
+
 @workflow.defn(name="Stall")
 class Stall:
     """Odd arguments stall on their first attempt (the worker is killed then)."""
@@ -133,6 +148,46 @@ class BatchedWorkerTests(AsyncTest):
         self.assertLessEqual(len(completes), n // 10, f"{len(completes)} complete calls")
         self.assertLessEqual(len(polls), n // 10, f"{len(polls)} poll calls")
         self.assertGreater(max(p[2] for p in polls), 50)  # claims beyond the running slots
+
+    async def test_failures_few_calls_with_error_types(self):
+        have = await self.client._fetchval(
+            "SELECT to_regprocedure('sched.fail_runs(uuid[], text[], boolean[], text[])')"
+            " IS NOT NULL", ())
+        if not have:
+            self.skipTest("the server has no sched.fail_runs with error_types")
+        from pgsched.common import RetryPolicy
+        queue, n = unique("fail-batch-q"), 40
+        ids = [unique(f"reject{i:02d}") for i in range(n)]
+        policy = RetryPolicy(initial_interval=timedelta(hours=1), maximum_attempts=3,
+                             non_retryable_error_types=["Rejected"])
+        for i, wid in enumerate(ids):
+            await self.client.start_workflow(Reject, i, id=wid, task_queue=queue,
+                                             retry_policy=policy)
+        worker = CountingWorker(self.client, task_queue=queue, workflows=[Reject],
+                                max_concurrent_workflow_tasks=40)
+        async with worker:
+            async def all_reported():
+                rows = await self.client._fetchall(
+                    "SELECT status FROM sched.executions WHERE workflow_id = ANY(%s)", (ids,))
+                return len(rows) == n and all(r[0] in ("failed", "scheduled") for r in rows)
+            await wait_for(all_reported, timeout=30)
+        rows = await self.client._fetchall(
+            "SELECT workflow_id, status, error, error_type, retries FROM sched.executions"
+            " WHERE workflow_id = ANY(%s) ORDER BY workflow_id", (ids,))
+        for i, (wid, status, error, etype, retries) in enumerate(rows):
+            # the listed type ends the workflow, the other one is retried
+            if i % 2:
+                self.assertEqual((status, etype, error, retries),
+                                 ("failed", "Rejected", f"rejected {i}", 0), wid)
+            else:
+                self.assertEqual((status, etype, error, retries),
+                                 ("scheduled", "ValueError", f"bad {i}", 1), wid)
+        fails = worker.named("FROM sched.fail_runs(")
+        sent = [run_id for p in fails for run_id in p[0]]
+        self.assertEqual(len(sent), n)
+        self.assertEqual(len(set(sent)), n)  # each failure sent once
+        self.assertEqual(worker.named("sched.fail("), [])
+        self.assertLessEqual(len(fails), n // 4, f"{len(fails)} fail_runs calls")
 
     async def test_killed_worker_runs_delivered_again(self):
         queue, victim, n = unique("kill-q"), unique("victim"), 20

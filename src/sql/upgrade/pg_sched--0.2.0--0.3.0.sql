@@ -852,3 +852,19 @@ COMMENT ON FUNCTION sched.unpause_schedules(text, text, text) IS
 'Unpauses every schedule a list query matches, as sched.unpause does (catchup: the catch-up mode to replay the paused period with), in one transaction; returns their ids';
 
 /* ---- end of issue 14: catch-up modes and open-run limit ---- */
+/* ---- issue 12: queue speed (branch queue) ---- */
+
+-- sched.fail_runs takes an error type per run, as sched.fail takes one
+DROP FUNCTION sched.fail_runs(uuid[], text[], boolean[]);
+
+CREATE FUNCTION sched.fail_runs(run_ids uuid[], errors text[],
+								non_retryable boolean[] DEFAULT NULL,
+								error_types text[] DEFAULT NULL)
+RETURNS TABLE (run_id uuid, status text, sqlstate text, message text)
+AS 'MODULE_PATHNAME', 'sched_fail_runs'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION sched.fail_runs(uuid[], text[], boolean[], text[]) IS
+'sched.fail for many runs in one call (one error, and optionally one non_retryable flag and one error_type, per run): one row per run id, in input order; status is scheduled when a retry was scheduled, failed when the run closed, NULL with the SQLSTATE and message when refused';
+
+/* ---- end of issue 12: queue speed (branch queue) ---- */
