@@ -514,6 +514,18 @@ static SpiQuery q_terminate_schedule_runs = {
  * takes no schedule lock.  Speculative insertion makes the concurrent case
  * wait for the other inserter and then do nothing, without an error.
  */
+/*
+ * A run's created_at: its transaction's start, but never before its
+ * schedule's (this incarnation's) created_at.  A transaction that began
+ * before a schedule was deleted and created again under the same id, and
+ * then starts a run of the new one, makes a run of the new incarnation:
+ * the overlap policy and the counters find a schedule's runs by
+ * created_at >= the schedule's.
+ */
+#define RUN_CREATED_AT(sid) \
+	" GREATEST(now(), (SELECT s.created_at FROM sched.schedules s" \
+	"  WHERE s.schedule_id = " sid "))"
+
 static SpiQuery q_start_run = {
 	.generic = true,
 	.sql =
@@ -522,7 +534,7 @@ static SpiQuery q_start_run = {
 	"   schedule_id, nominal_time, scheduled_at, overlap_tracked,"
 	"   last_completion_result, due_at, status, retry_policy, run_timeout,"
 	"   execution_timeout, run_deadline, execution_deadline, cron_schedule,"
-	"   start_delay, owner, search_attributes, last_failure)"
+	"   start_delay, owner, search_attributes, last_failure, created_at)"
 	" VALUES (gen_random_uuid(), $1, $2, $3, coalesce($4, '[]'::jsonb), $5,"
 	"         $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $12 + $15,"
 	"         $17, $18, $19,"
@@ -530,7 +542,7 @@ static SpiQuery q_start_run = {
 	"                               WHERE s.schedule_id = $7), current_user),"
 	"         (SELECT s.search_attributes FROM sched.schedules s"
 	"           WHERE s.schedule_id = $7),"
-	"         $21)"
+	"         $21," RUN_CREATED_AT("$7") ")"
 	" ON CONFLICT DO NOTHING"
 	" RETURNING run_id",
 	.nargs = 21,
@@ -725,7 +737,8 @@ static SpiQuery q_start_backfill = {
 	" start_kind, schedule_id, nominal_time,"
 	" scheduled_at, overlap_tracked, due_at,"
 	" retry_policy, run_timeout, execution_timeout,"
-	" run_deadline, execution_deadline, owner, search_attributes)"
+	" run_deadline, execution_deadline, owner, search_attributes,"
+	" created_at)"
 	" SELECT pg_catalog.gen_random_uuid(), u.w, $1, $2,"
 	" $3, $4, 'pending', 'backfill', $5, u.n, u.a,"
 	" false, $6, $10, $11, $12,"
@@ -733,7 +746,8 @@ static SpiQuery q_start_backfill = {
 	" coalesce($13::name, (SELECT s.owner FROM sched.schedules s"
 	"   WHERE s.schedule_id = $5)),"
 	" (SELECT s.search_attributes FROM sched.schedules s"
-	"   WHERE s.schedule_id = $5)"
+	"   WHERE s.schedule_id = $5),"
+	RUN_CREATED_AT("$5")
 	" FROM ROWS FROM (pg_catalog.unnest($7), pg_catalog.unnest($8),"
 	" pg_catalog.unnest($9)) AS u(w, n, a)"
 	" ON CONFLICT DO NOTHING",

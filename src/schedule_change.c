@@ -47,6 +47,7 @@ schedule_lock_row(const char *id, Oid caller, ScheduleLockedRow *out)
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
 	bool		isnull;
+	Jsonb	   *spec;
 	char	   *owner;
 
 	values[0] = CStringGetTextDatum(id);
@@ -67,10 +68,9 @@ schedule_lock_row(const char *id, Oid caller, ScheduleLockedRow *out)
 													 &isnull)),
 							   "schedule.policy", &out->policy);
 	/* spec and owner outlive SPI_finish (audit_record takes the owner) */
-	out->spec = (Jsonb *) DatumGetPointer(SPI_datumTransfer(column(SPI_tuptable,
-																   0, 3,
-																   &isnull),
-															false, -1));
+	spec = DatumGetJsonbP(column(SPI_tuptable, 0, 3, &isnull));	/* detoasted */
+	out->spec = SPI_palloc(VARSIZE(spec));
+	memcpy(out->spec, spec, VARSIZE(spec));
 	owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
 	out->owner = SPI_palloc(strlen(owner) + 1);
 	strcpy(out->owner, owner);
